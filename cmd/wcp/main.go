@@ -58,4 +58,3 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.AddCommand(newServeCmd(stdout, stderr), newLoadCmd(stdout, stderr))
 	return root.ExecuteContext(ctx)
 }
-
