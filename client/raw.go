@@ -1,0 +1,196 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Socket.IO packet types (protocol v5).
+const (
+	PacketConnect      = '0'
+	PacketDisconnect   = '1'
+	PacketEvent        = '2'
+	PacketAck          = '3'
+	PacketConnectError = '4'
+)
+
+// RawPacket is one Socket.IO packet as it came over the wire.
+type RawPacket struct {
+	Type byte    // PacketConnect, PacketEvent, ...
+	ID   *uint64 // ack id, when present
+	Data json.RawMessage
+}
+
+// RawConn is a bare Engine.IO v4 websocket connection that sends exactly the
+// frames it is told to. It exists so tests can hand a server what the
+// Socket.IO client will not produce: an `auth` that is not an object, event
+// payloads of the wrong shape, floods. It answers pings; it is not safe for
+// concurrent use.
+type RawConn struct {
+	ws *websocket.Conn
+}
+
+// ErrRawClosed is returned by Read once the server has closed the connection.
+var ErrRawClosed = errors.New("raw connection closed")
+
+// DialRaw opens the websocket transport at baseURL's /socket.io/ and reads
+// the Engine.IO open packet.
+func DialRaw(ctx context.Context, baseURL string) (*RawConn, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("dial raw: %w", err)
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/socket.io/"
+	u.RawQuery = "EIO=4&transport=websocket"
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	ws, _, err := d.DialContext(ctx, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("dial raw: %w", err)
+	}
+	c := &RawConn{ws: ws}
+	frame, err := c.readFrame(ctx)
+	if err != nil {
+		ws.Close()
+		return nil, fmt.Errorf("dial raw: open packet: %w", err)
+	}
+	if !strings.HasPrefix(frame, "0") {
+		ws.Close()
+		return nil, fmt.Errorf("dial raw: first frame is %q, not an Engine.IO open packet", clip([]byte(frame)))
+	}
+	return c, nil
+}
+
+// WriteFrame sends one raw Engine.IO frame (e.g. "40{...}" is a Socket.IO
+// CONNECT with a payload).
+func (c *RawConn) WriteFrame(frame string) error {
+	return c.ws.WriteMessage(websocket.TextMessage, []byte(frame))
+}
+
+// Connect sends a Socket.IO CONNECT to the default namespace with rawAuth
+// as its payload, verbatim ("" sends none), and returns the answer: a
+// CONNECT or CONNECT_ERROR packet, or ErrRawClosed if the server hung up.
+func (c *RawConn) Connect(ctx context.Context, rawAuth string) (RawPacket, error) {
+	if err := c.WriteFrame("40" + rawAuth); err != nil {
+		return RawPacket{}, err
+	}
+	for {
+		p, err := c.Read(ctx)
+		if err != nil {
+			return p, err
+		}
+		if p.Type == PacketConnect || p.Type == PacketConnectError || p.Type == PacketDisconnect {
+			return p, nil
+		}
+	}
+}
+
+// Emit sends an EVENT packet whose data is rawArray verbatim (normally a
+// JSON array like ["message",{...}]); with ackID it asks for an ack.
+func (c *RawConn) Emit(rawArray string, ackID *uint64) error {
+	frame := "42"
+	if ackID != nil {
+		frame += strconv.FormatUint(*ackID, 10)
+	}
+	return c.WriteFrame(frame + rawArray)
+}
+
+// Read returns the next Socket.IO packet, answering Engine.IO pings on the
+// way. It honours ctx's deadline.
+func (c *RawConn) Read(ctx context.Context) (RawPacket, error) {
+	for {
+		frame, err := c.readFrame(ctx)
+		if err != nil {
+			return RawPacket{}, err
+		}
+		switch {
+		case frame == "2":
+			if err := c.WriteFrame("3"); err != nil {
+				return RawPacket{}, err
+			}
+		case frame == "1":
+			return RawPacket{}, ErrRawClosed
+		case strings.HasPrefix(frame, "4") && len(frame) >= 2:
+			return parseRawPacket(frame[1:])
+		}
+	}
+}
+
+// WaitAck reads until the ack with the given id arrives and returns its data.
+func (c *RawConn) WaitAck(ctx context.Context, id uint64) (json.RawMessage, error) {
+	for {
+		p, err := c.Read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if p.Type == PacketAck && p.ID != nil && *p.ID == id {
+			return p.Data, nil
+		}
+		if p.Type == PacketDisconnect {
+			return nil, ErrRawClosed
+		}
+	}
+}
+
+// Close closes the websocket.
+func (c *RawConn) Close() error { return c.ws.Close() }
+
+func (c *RawConn) readFrame(ctx context.Context) (string, error) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(10 * time.Second)
+	}
+	if err := c.ws.SetReadDeadline(deadline); err != nil {
+		return "", err
+	}
+	_, data, err := c.ws.ReadMessage()
+	if err != nil {
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return "", ErrRawClosed
+		}
+		return "", err
+	}
+	return string(data), nil
+}
+
+// parseRawPacket parses "<type>[/nsp,][id]<json>" for the default namespace.
+func parseRawPacket(s string) (RawPacket, error) {
+	p := RawPacket{Type: s[0]}
+	rest := s[1:]
+	if strings.HasPrefix(rest, "/") {
+		if i := strings.IndexByte(rest, ','); i >= 0 {
+			rest = rest[i+1:]
+		} else {
+			rest = ""
+		}
+	}
+	i := 0
+	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	if i > 0 {
+		id, err := strconv.ParseUint(rest[:i], 10, 64)
+		if err != nil {
+			return p, fmt.Errorf("packet id: %w", err)
+		}
+		p.ID = &id
+	}
+	if rest = rest[i:]; rest != "" {
+		p.Data = json.RawMessage(rest)
+	}
+	return p, nil
+}
