@@ -1,0 +1,36 @@
+# Everyday targets. `make test` is the command CI runs (see .ci/run).
+GO ?= go
+
+.PHONY: test lint serve specs bench fuzz cover
+
+## test: vet, then every test race-enabled (unit, integration, conformance specs, self-check)
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+## lint: gofmt, go vet, staticcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+## serve: the reference server on 127.0.0.1:8080 with ./wcp.db
+serve:
+	$(GO) run ./cmd/wcp serve
+
+## specs: the conformance suite against the embedded reference (WCP_TARGET=URL for another server)
+specs:
+	$(GO) tool ginkgo -p ./specs
+
+## bench: micro-benchmarks, then the 200-sender load profile with a JSON result
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./cmd/wcp load --senders 200 --chats 20 --inflight 1 --duration 10s --out bench.json
+
+## fuzz: a short run of every fuzz target (their seed corpora run in `make test` already)
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 20s $$pkg || exit 1; \
+	  done; \
+	done
