@@ -1,0 +1,218 @@
+package reference
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
+	sio "github.com/zishang520/socket.io/servers/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
+
+	"github.com/wcp-project/wcp"
+	"github.com/wcp-project/wcp/internal/fault"
+)
+
+// session is one connected socket, bound to one chat for its whole life
+// (CON-3).
+type session struct {
+	id, chatID, workspaceID, userID string
+	sock                            *sio.Socket
+
+	// Used only on the socket's own handler goroutine (the library runs one
+	// socket's handlers one at a time).
+	signer    *wcp.Signer
+	lastNonce int64
+
+	// Guarded by the mutex of the chat's hub.
+	replaying bool          // catching up from the database; live messages wait in buf
+	buf       []wcp.Message // live messages that arrived during the replay
+	gone      bool          // left or revoked
+}
+
+// hubs fans accepted messages out to the sessions of each chat and ends
+// sessions whose access was revoked.
+//
+// The seam between replay and live delivery (CON-2): a session with `after`
+// joins its hub first, marked replaying, so every message published from
+// then on is buffered for it. Only then does it read the database. Because a
+// message is committed before it is published, a message published before the
+// join is already in the database when the read starts, and one published
+// after it is in the buffer; the flush under the hub lock skips buffered
+// seqs the replay already sent and switches the session to live. Nothing is
+// lost, nothing repeats.
+type hubs struct {
+	s     *Server
+	mu    sync.Mutex // guards chats; taken before any hub.mu
+	chats map[string]*hub
+}
+
+type hub struct {
+	mu       sync.Mutex // serializes publishes, joins and leaves of one chat
+	sessions map[*session]struct{}
+}
+
+func newHubs(s *Server) *hubs { return &hubs{s: s, chats: make(map[string]*hub)} }
+
+// join adds ss to its chat's hub, marked replaying when it will replay.
+func (hs *hubs) join(ss *session, replaying bool) {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	h := hs.chats[ss.chatID]
+	if h == nil {
+		h = &hub{sessions: make(map[*session]struct{})}
+		hs.chats[ss.chatID] = h
+	}
+	h.mu.Lock()
+	ss.replaying = replaying
+	h.sessions[ss] = struct{}{}
+	h.mu.Unlock()
+}
+
+// leave removes ss from its hub; dropping an empty hub keeps memory bounded
+// by the chats that have sessions.
+func (hs *hubs) leave(ss *session) {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	h := hs.chats[ss.chatID]
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	delete(h.sessions, ss)
+	ss.gone = true
+	ss.buf = nil
+	if len(h.sessions) == 0 {
+		delete(hs.chats, ss.chatID)
+	}
+	h.mu.Unlock()
+}
+
+func (hs *hubs) get(chatID string) *hub {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	return hs.chats[chatID]
+}
+
+// encode renders a `message` event once for all its receivers.
+func (hs *hubs) encode(m wcp.Message) []types.BufferInterface {
+	return hs.s.io.Encoder().Encode(&parser.Packet{Type: parser.EVENT, Nsp: "/", Data: []any{wcp.EventMessage, m}})
+}
+
+var preEncoded = &sio.WriteOptions{PreEncoded: true}
+
+// publish delivers an accepted message to every session of its chat (MSG-1),
+// buffering it for sessions still replaying. from is the sender's session.
+// Callers publish a chat's messages in seq order, from one goroutine.
+func (hs *hubs) publish(m wcp.Message, from *session) {
+	h := hs.get(m.ChatID)
+	if h == nil {
+		return
+	}
+	var pkt []types.BufferInterface
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ss := range h.sessions {
+		if ss == from && hs.s.fault == fault.NoSelfDelivery {
+			continue
+		}
+		if ss.replaying {
+			ss.buf = append(ss.buf, m)
+			continue
+		}
+		if pkt == nil {
+			pkt = hs.encode(m)
+		}
+		ss.sock.Client().WriteToEngine(pkt, preEncoded)
+	}
+}
+
+// replay sends ss the stored messages with seq > after, then its buffered
+// live messages beyond them, and switches it to live delivery (CON-2).
+func (hs *hubs) replay(ctx context.Context, ss *session, after int64) error {
+	last := after
+	skipFirst := hs.s.fault == fault.ReplayGap
+	for {
+		msgs, err := hs.s.store.Messages(ctx, ss.chatID, last, wcp.MaxPageLimit)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			last = m.Seq
+			if skipFirst {
+				skipFirst = false
+				continue
+			}
+			ss.sock.Emit(wcp.EventMessage, m)
+		}
+		if len(msgs) < wcp.MaxPageLimit || !ss.sock.Connected() {
+			break
+		}
+	}
+	h := hs.get(ss.chatID)
+	if h == nil {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if ss.gone {
+		return nil
+	}
+	for _, m := range ss.buf {
+		if m.Seq > last {
+			ss.sock.Emit(wcp.EventMessage, m)
+		}
+	}
+	ss.buf = nil
+	ss.replaying = false
+	return nil
+}
+
+// revoke ends every session that match selects: it is removed at once (so
+// it gets no more messages), then told why with `revoked` and disconnected
+// from its own handler queue (CON-4).
+func (hs *hubs) revoke(match func(*session) bool, code wcp.Code) {
+	var victims []*session
+	hs.mu.Lock()
+	for chatID, h := range hs.chats {
+		h.mu.Lock()
+		for ss := range h.sessions {
+			if match(ss) {
+				delete(h.sessions, ss)
+				ss.gone = true
+				ss.buf = nil
+				victims = append(victims, ss)
+			}
+		}
+		if len(h.sessions) == 0 {
+			delete(hs.chats, chatID)
+		}
+		h.mu.Unlock()
+	}
+	hs.mu.Unlock()
+	for _, ss := range victims {
+		hs.s.log.Info("session revoked", "session", ss.id, "chat", ss.chatID, "user", ss.userID, "code", code)
+		sock := ss.sock
+		sock.Enqueue(func() {
+			sock.Emit(wcp.EventRevoked, wcp.Revoked{Code: code})
+			sock.Disconnect(false)
+		})
+	}
+}
+
+// stall holds a chat's hub, and so every publish, for up to d or until stop
+// is closed. It exists only for fault.StallOnBadMessage.
+func (hs *hubs) stall(chatID string, d time.Duration, stop <-chan struct{}) {
+	h := hs.get(chatID)
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-stop:
+	}
+}

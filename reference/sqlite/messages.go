@@ -1,0 +1,77 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wcp-project/wcp"
+)
+
+// LastSeq returns the highest seq stored for a chat, 0 when it has none.
+func (db *DB) LastSeq(ctx context.Context, chatID string) (int64, error) {
+	var seq int64
+	err := db.w.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM messages WHERE chat_id = ?`, chatID).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("last seq: %w", err)
+	}
+	return seq, nil
+}
+
+// AppendMessages stores a batch of messages, seqs already assigned, in one
+// transaction: one commit (one fsync) for the whole group. A message whose
+// chat no longer exists is skipped, and stored[i] reports whether msgs[i]
+// was kept. On error nothing is stored.
+func (db *DB) AppendMessages(ctx context.Context, msgs []wcp.Message) (stored []bool, err error) {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("append messages: %w", err)
+	}
+	defer tx.Rollback()
+	// The EXISTS guard turns "chat deleted while the message was queued" into
+	// a skipped row instead of a foreign-key failure of the whole batch.
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages(chat_id, seq, id, user_id, body, sent_at)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM chats WHERE id = ?1)`)
+	if err != nil {
+		return nil, fmt.Errorf("append messages: %w", err)
+	}
+	defer stmt.Close()
+	stored = make([]bool, len(msgs))
+	for i, m := range msgs {
+		res, err := stmt.ExecContext(ctx, m.ChatID, m.Seq, m.ID, m.UserID, m.Body, m.SentAt)
+		if err != nil {
+			return nil, fmt.Errorf("append message %d: %w", m.Seq, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, fmt.Errorf("append messages: %w", err)
+		}
+		stored[i] = n == 1
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("append messages: %w", err)
+	}
+	return stored, nil
+}
+
+// Messages lists up to limit messages of a chat with seq > after, in seq
+// order; never nil.
+func (db *DB) Messages(ctx context.Context, chatID string, after int64, limit int) ([]wcp.Message, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, chat_id, seq, user_id, body, sent_at FROM messages
+		WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?`, chatID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	msgs := []wcp.Message{}
+	for rows.Next() {
+		var m wcp.Message
+		if err := rows.Scan(&m.ID, &m.ChatID, &m.Seq, &m.UserID, &m.Body, &m.SentAt); err != nil {
+			return nil, fmt.Errorf("list messages: %w", err)
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	return msgs, nil
+}

@@ -1,0 +1,185 @@
+// Package sqlite stores WCP users, workspaces, chats and messages in SQLite
+// (modernc.org/sqlite, pure Go). It satisfies the storage interface that the
+// reference server declares; it knows nothing about sockets or HTTP.
+//
+// Durability: the database runs in WAL mode with synchronous=FULL, so a
+// commit that returned has been fsynced and survives a crash of the process
+// (kill -9) and of the machine. The reference server commits messages in
+// groups, so the fsync is paid once per batch, not once per message.
+//
+// Connections: writes go through one connection (SQLite allows one writer;
+// queueing in database/sql is cheaper than SQLITE_BUSY retries), reads through
+// a small pool. ":memory:" uses a single connection for both, because every
+// new connection to ":memory:" would open a new, empty database.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/wcp-project/wcp"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DB is an open WCP database. Its methods are safe for concurrent use.
+type DB struct {
+	w *sql.DB // the single writer connection
+	r *sql.DB // readers; == w for ":memory:"
+}
+
+// Open opens (creating if needed) the database at path and migrates it to
+// the current schema. path ":memory:" gives a private in-memory database.
+func Open(ctx context.Context, path string) (*DB, error) {
+	pragmas := []string{"foreign_keys(1)", "busy_timeout(10000)"}
+	mem := path == ":memory:" || path == ""
+	var dsn string
+	if mem {
+		dsn = ":memory:"
+	} else {
+		pragmas = append(pragmas, "journal_mode(WAL)", "synchronous(FULL)")
+		dsn = "file:" + (&url.URL{Path: path}).EscapedPath()
+	}
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	wq := url.Values{"_txlock": {"immediate"}}
+	for k, v := range q {
+		wq[k] = v
+	}
+	w, err := sql.Open("sqlite", dsn+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db := &DB{w: w, r: w}
+	if !mem {
+		r, err := sql.Open("sqlite", dsn+"?"+q.Encode())
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		r.SetMaxOpenConns(4)
+		r.SetMaxIdleConns(4)
+		db.r = r
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the database. It is safe to call more than once.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+// migrations are applied in order; PRAGMA user_version records how many ran.
+// Never edit a step that has shipped: append a new one.
+var migrations = []string{
+	`CREATE TABLE meta (
+		key   TEXT PRIMARY KEY,
+		value BLOB NOT NULL
+	);
+	CREATE TABLE users (
+		id         TEXT PRIMARY KEY,
+		name       TEXT NOT NULL,
+		token_hash BLOB NOT NULL UNIQUE,
+		created_at TEXT NOT NULL
+	);
+	CREATE TABLE workspaces (
+		id         TEXT PRIMARY KEY,
+		name       TEXT NOT NULL,
+		owner_id   TEXT NOT NULL REFERENCES users(id),
+		created_at TEXT NOT NULL
+	);
+	CREATE TABLE members (
+		workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+		user_id      TEXT NOT NULL REFERENCES users(id),
+		PRIMARY KEY (workspace_id, user_id)
+	);
+	CREATE TABLE chats (
+		id           TEXT PRIMARY KEY,
+		workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+		title        TEXT NOT NULL,
+		created_at   TEXT NOT NULL
+	);
+	CREATE INDEX chats_by_workspace ON chats(workspace_id);
+	CREATE TABLE messages (
+		chat_id TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+		seq     INTEGER NOT NULL,
+		id      TEXT NOT NULL,
+		user_id TEXT NOT NULL,
+		body    TEXT NOT NULL,
+		sent_at TEXT NOT NULL,
+		PRIMARY KEY (chat_id, seq)
+	) WITHOUT ROWID;`,
+}
+
+// SchemaVersion is the number of migrations applied to the database.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := db.w.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return v, nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("migrate: database schema %d is newer than this program (%d)", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migrate step %d: %w", i+1, err)
+		}
+	}
+	// PRAGMA takes no bound parameters; the value is our own integer.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Secret returns the server secret stored in the database. If none is stored
+// yet, fresh is stored and returned, so the first server to start decides.
+func (db *DB) Secret(ctx context.Context, fresh []byte) ([]byte, error) {
+	if _, err := db.w.ExecContext(ctx, `INSERT OR IGNORE INTO meta(key, value) VALUES ('secret', ?)`, fresh); err != nil {
+		return nil, fmt.Errorf("store secret: %w", err)
+	}
+	var s []byte
+	if err := db.w.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'secret'`).Scan(&s); err != nil {
+		return nil, fmt.Errorf("load secret: %w", err)
+	}
+	return s, nil
+}
+
+func notFound(what string) error { return wcp.Errorf(wcp.CodeNotFound, what+" not found") }
+
+func isConstraint(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "constraint")
+}

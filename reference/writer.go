@@ -1,0 +1,193 @@
+package reference
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	sio "github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/wcp-project/wcp"
+	"github.com/wcp-project/wcp/internal/fault"
+)
+
+// pending is a valid message waiting for its commit.
+type pending struct {
+	ss       *session
+	msg      wcp.Message
+	ack      sio.Ack // nil when the client asked for none
+	received time.Time
+	stored   bool
+	err      *wcp.Error // why it was not stored
+}
+
+// writer is the group commit: one goroutine takes everything queued since
+// its last commit, assigns seqs, stores the lot in one transaction (one
+// fsync), and passes the batch on. A second goroutine acknowledges and
+// publishes committed batches in order, so the next commit overlaps the
+// fan-out of the last one. Seqs come from this one goroutine, so they have no
+// gaps and no races whatever the number of senders.
+type writer struct {
+	s *Server
+
+	mu      sync.Mutex
+	queue   []*pending
+	closing bool
+	wake    chan struct{}
+
+	lastSeq   map[string]int64 // writer goroutine only
+	committed chan []*pending
+	done      chan struct{} // both goroutines ended
+}
+
+func newWriter(s *Server) *writer {
+	w := &writer{
+		s:         s,
+		wake:      make(chan struct{}, 1),
+		lastSeq:   make(map[string]int64),
+		committed: make(chan []*pending, 64),
+		done:      make(chan struct{}),
+	}
+	delivered := make(chan struct{})
+	go w.deliverLoop(delivered)
+	go func() {
+		w.commitLoop()
+		close(w.committed)
+		<-delivered
+		close(w.done)
+	}()
+	return w
+}
+
+var errShuttingDown = wcp.Errorf("internal", "server shutting down")
+
+// submit queues p for the next commit. It never blocks.
+func (w *writer) submit(p *pending) {
+	w.mu.Lock()
+	if w.closing {
+		w.mu.Unlock()
+		if p.ack != nil {
+			p.ack([]any{wcp.Ack{Error: errShuttingDown}}, nil)
+		}
+		return
+	}
+	w.queue = append(w.queue, p)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// close commits what is queued, then stops both goroutines.
+func (w *writer) close() {
+	w.mu.Lock()
+	w.closing = true
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	<-w.done
+}
+
+func (w *writer) commitLoop() {
+	var batch []*pending
+	for {
+		w.mu.Lock()
+		batch, w.queue = w.queue, batch[:0]
+		closing := w.closing
+		w.mu.Unlock()
+		if len(batch) == 0 {
+			if closing {
+				return
+			}
+			<-w.wake
+			continue
+		}
+		w.commit(batch)
+		w.committed <- batch
+		batch = nil // handed over; the deliverer owns it now
+	}
+}
+
+// commit stores one batch; p.stored says which messages made it.
+func (w *writer) commit(batch []*pending) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	msgs := make([]wcp.Message, len(batch))
+	next := make(map[string]int64, 4)
+	for i, p := range batch {
+		chat := p.msg.ChatID
+		last, ok := next[chat]
+		if !ok {
+			if last, ok = w.lastSeq[chat]; !ok {
+				var err error
+				if last, err = w.s.store.LastSeq(ctx, chat); err != nil {
+					w.s.log.Error("last seq", "chat", chat, "err", err)
+				}
+			}
+		}
+		step := int64(1)
+		if w.s.fault == fault.SeqGap && last > 0 {
+			step = 2
+		}
+		p.msg.Seq = last + step
+		next[chat] = p.msg.Seq
+		msgs[i] = p.msg
+	}
+	stored, err := w.s.store.AppendMessages(ctx, msgs)
+	if err != nil {
+		w.s.log.Error("group commit failed", "messages", len(batch), "err", err)
+		for chat := range next {
+			delete(w.lastSeq, chat)
+		}
+		for _, p := range batch {
+			p.err = errCommit
+		}
+		return
+	}
+	w.s.metrics.batchSize.Observe(float64(len(batch)))
+	for i, p := range batch {
+		p.stored = stored[i]
+		if p.stored {
+			w.lastSeq[p.msg.ChatID] = p.msg.Seq
+		} else {
+			p.err = errChatGone
+			delete(w.lastSeq, p.msg.ChatID) // the chat is gone
+		}
+	}
+}
+
+var (
+	errChatGone = wcp.Errorf(wcp.CodeChatNotFound, "the chat was deleted")
+	errCommit   = wcp.Errorf("internal", "the message could not be stored")
+)
+
+// deliverLoop acknowledges each committed message, then delivers it (MSG-1:
+// stored, then acknowledged, then delivered).
+func (w *writer) deliverLoop(delivered chan<- struct{}) {
+	defer close(delivered)
+	m := w.s.metrics
+	for batch := range w.committed {
+		for _, p := range batch {
+			if !p.stored {
+				m.refused.WithLabelValues(string(p.err.Code)).Inc()
+				if p.ack != nil {
+					p.ack([]any{wcp.Ack{Error: p.err}}, nil)
+				}
+				continue
+			}
+			if p.ack != nil {
+				p.ack([]any{wcp.Ack{OK: true, ID: p.msg.ID, Seq: p.msg.Seq}}, nil)
+			}
+			m.accepted.Inc()
+			m.ackLatency.Observe(time.Since(p.received).Seconds())
+		}
+		for _, p := range batch {
+			if p.stored {
+				w.s.hubs.publish(p.msg, p.ss)
+			}
+		}
+	}
+}
