@@ -1,0 +1,41 @@
+// Package specs is the WCP/1 conformance suite: Ginkgo specs that check any
+// server at a URL against the protocol, rule by rule. Every spec names the
+// rule IDs it checks (OWN-*, EXP-*, CON-*, MSG-*, ROB-*) in its title and as
+// a Ginkgo label, so one rule runs with --label-filter=EXP-2.
+//
+// Running it:
+//
+//	go tool ginkgo ./specs                      # against the embedded reference
+//	go tool ginkgo -p ./specs                   # the same, one reference per process
+//	WCP_TARGET=http://host:port go tool ginkgo ./specs
+//	go tool ginkgo ./specs -- --target=http://host:port
+//	WCP_TARGET_CMD='./myserver --port {port}' go tool ginkgo ./specs
+//
+// The target is chosen in this order:
+//
+//   - WCP_TARGET (or the suite flag --target): a running server at that base
+//     URL. Every Ginkgo process shares it. Specs that need to restart the
+//     server (MSG-3) are skipped, with the reason.
+//   - WCP_TARGET_CMD: a shell command with a {port} placeholder. Each Ginkgo
+//     process starts it on a free port of 127.0.0.1, waits for GET /healthz,
+//     and stops it at the end. MSG-3 kills it with SIGKILL and starts it
+//     again on the same port, so the command must keep its data across
+//     restarts (a file database). Its output is attached to every failed spec.
+//   - otherwise the embedded reference server, in process, on 127.0.0.1:0
+//     with a SQLite file in a temporary directory (so it can be restarted).
+//
+// Other variables:
+//
+//   - WCP_REPORT_DIR: where wcp-rules.json (rule ID -> passed/failed/skipped)
+//     goes when neither --junit-report nor --json-report names a directory;
+//     the current directory when unset.
+//   - WCP_REFERENCE_FAULT: exists only for the project's self-test
+//     (specs/selfcheck): it starts the embedded reference with one of its
+//     deliberate defects (internal/fault). It is refused with any other
+//     target.
+//
+// The suite needs nothing from the server but the protocol: its own client
+// (package client) for HTTP and Socket.IO, raw Engine.IO frames for what a
+// well-behaved client cannot send, and a small TCP proxy (internal/proxy) to
+// cut connections mid-stream.
+package specs

@@ -1,0 +1,129 @@
+package specs
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// ruleIDs are every rule of WCP/1, in the protocol document's order; the
+// table lists each one even when no spec of it ran.
+var ruleIDs = []string{
+	"OWN-1", "OWN-2", "OWN-3", "OWN-4", "OWN-5",
+	"EXP-1", "EXP-2", "EXP-3", "EXP-4",
+	"CON-1", "CON-2", "CON-3", "CON-4", "CON-5",
+	"MSG-1", "MSG-2", "MSG-3", "MSG-4", "MSG-5",
+	"ROB-1", "ROB-2",
+}
+
+// ruleResult is one row of wcp-rules.json.
+type ruleResult struct {
+	Rule    string   `json:"rule"`
+	Result  string   `json:"result"` // passed, failed or skipped
+	Passed  int      `json:"passed"`
+	Failed  int      `json:"failed"`
+	Skipped int      `json:"skipped"`
+	Failing []string `json:"failing,omitempty"` // titles of the failed specs
+}
+
+// ruleTable folds spec results into one verdict per rule: failed if any of
+// its specs failed, passed if some passed and none failed, else skipped.
+func ruleTable(r Report) []ruleResult {
+	byRule := map[string]*ruleResult{}
+	for _, id := range ruleIDs {
+		byRule[id] = &ruleResult{Rule: id}
+	}
+	for _, sr := range r.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		for _, l := range sr.Labels() {
+			rr, ok := byRule[l]
+			if !ok {
+				continue
+			}
+			switch {
+			case sr.State.Is(types.SpecStateFailureStates):
+				rr.Failed++
+				rr.Failing = append(rr.Failing, sr.FullText())
+			case sr.State == types.SpecStatePassed:
+				rr.Passed++
+			default:
+				rr.Skipped++
+			}
+		}
+	}
+	out := make([]ruleResult, 0, len(ruleIDs))
+	for _, id := range ruleIDs {
+		rr := byRule[id]
+		switch {
+		case rr.Failed > 0:
+			rr.Result = "failed"
+		case rr.Passed > 0:
+			rr.Result = "passed"
+		default:
+			rr.Result = "skipped"
+		}
+		out = append(out, *rr)
+	}
+	return out
+}
+
+// reportDir is where wcp-rules.json goes: beside Ginkgo's own JSON or JUnit
+// report when one is asked for, else WCP_REPORT_DIR, else the current
+// directory.
+func reportDir() string {
+	_, rc := GinkgoConfiguration()
+	for _, p := range []string{rc.JSONReport, rc.JUnitReport} {
+		if p != "" {
+			return filepath.Dir(p)
+		}
+	}
+	if d := os.Getenv("WCP_REPORT_DIR"); d != "" {
+		return d
+	}
+	return "."
+}
+
+var _ = ReportAfterSuite("WCP/1 rule table", func(r Report) {
+	rows := ruleTable(r)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nWCP/1 rules (%s)\n", targetDescription())
+	for _, rr := range rows {
+		fmt.Fprintf(&b, "  %-6s %-7s  %d passed, %d failed, %d skipped\n", rr.Rule, rr.Result, rr.Passed, rr.Failed, rr.Skipped)
+	}
+	fmt.Fprint(os.Stdout, b.String())
+
+	data, err := json.MarshalIndent(rows, "", "  ")
+	if err == nil {
+		dir := reportDir()
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			err = os.WriteFile(filepath.Join(dir, "wcp-rules.json"), append(data, '\n'), 0o644)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "write wcp-rules.json: %v\n", err)
+	}
+})
+
+// targetDescription names the target kind for the table's heading (the
+// ReportAfterSuite node runs on process 1, which may not hold a target).
+func targetDescription() string {
+	cfg, err := readConfig()
+	switch {
+	case err != nil:
+		return "misconfigured: " + err.Error()
+	case cfg.Target != "":
+		return "WCP_TARGET " + cfg.Target
+	case cfg.TargetCmd != "":
+		return "WCP_TARGET_CMD " + cfg.TargetCmd
+	case cfg.Fault != "":
+		return "embedded reference with fault " + cfg.Fault
+	}
+	return "embedded reference"
+}

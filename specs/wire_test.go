@@ -1,0 +1,126 @@
+package specs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"mime"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/wcp-project/wcp"
+	"github.com/wcp-project/wcp/client"
+)
+
+// expectHTTPError checks an HTTP error answer against section 2 (ROB-2):
+// the status, a JSON content type, and the body
+// {"error":{"code":..., "message":...}} with the code paired to the status.
+func expectHTTPError(resp *client.Response, status int, code wcp.Code) {
+	GinkgoHelper()
+	Expect(resp.Status).To(Equal(status), "status; body %q", clipped(resp.Body))
+	ct, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	Expect(err).NotTo(HaveOccurred(), "Content-Type %q", resp.Header.Get("Content-Type"))
+	Expect(ct).To(Equal("application/json"), "error bodies are JSON")
+	var body struct {
+		Error *struct {
+			Code    *string `json:"code"`
+			Message *string `json:"message"`
+		} `json:"error"`
+	}
+	Expect(json.Unmarshal(resp.Body, &body)).To(Succeed(), "error body %q is JSON", clipped(resp.Body))
+	Expect(body.Error).NotTo(BeNil(), "error body %q has an error object", clipped(resp.Body))
+	Expect(body.Error.Code).NotTo(BeNil(), "error body %q has a code", clipped(resp.Body))
+	Expect(body.Error.Message).NotTo(BeNil(), "error body %q has a message", clipped(resp.Body))
+	Expect(wcp.Code(*body.Error.Code)).To(Equal(code), "error code; body %q", clipped(resp.Body))
+}
+
+// expectStatus checks a success answer's status and that it is JSON when
+// it has a body.
+func expectStatus(resp *client.Response, status int) {
+	GinkgoHelper()
+	Expect(resp.Status).To(Equal(status), "status; body %q", clipped(resp.Body))
+	if len(resp.Body) > 0 {
+		Expect(json.Valid(resp.Body)).To(BeTrue(), "body %q is JSON", clipped(resp.Body))
+	}
+}
+
+func clipped(b []byte) string {
+	if len(b) > 300 {
+		return string(b[:300]) + "..."
+	}
+	return string(b)
+}
+
+// refusalCode is the code of a refused socket connect or message, "" when
+// err is nil, and a failure when the server refused without a code.
+func refusalCode(err error) wcp.Code {
+	GinkgoHelper()
+	if err == nil {
+		return ""
+	}
+	var e *wcp.Error
+	Expect(errors.As(err, &e)).To(BeTrue(), "a refusal with a code, got: %v", err)
+	return e.Code
+}
+
+// connectOutcome is what a raw CONNECT came back with.
+type connectOutcome struct {
+	Accepted bool     // the server sent CONNECT: a session exists
+	Code     wcp.Code // from CONNECT_ERROR's data.code ("" if none)
+	Closed   bool     // the server hung up without CONNECT_ERROR
+}
+
+// rawConnect sends a Socket.IO CONNECT whose auth payload is rawAuth,
+// verbatim, and reports the outcome. It is cheaper than a full client
+// session, which matters for the specs that try hundreds of strings.
+func rawConnect(ctx context.Context, url, rawAuth string) (connectOutcome, error) {
+	c, err := client.DialRaw(ctx, url)
+	if err != nil {
+		return connectOutcome{}, err
+	}
+	defer c.Close()
+	p, err := c.Connect(ctx, rawAuth)
+	if err != nil {
+		if errors.Is(err, client.ErrRawClosed) {
+			return connectOutcome{Closed: true}, nil
+		}
+		// A reset or EOF is a hang-up too; a timeout is not.
+		if ctx.Err() == nil && !isTimeout(err) {
+			return connectOutcome{Closed: true}, nil
+		}
+		return connectOutcome{}, err
+	}
+	switch p.Type {
+	case client.PacketConnect:
+		return connectOutcome{Accepted: true}, nil
+	case client.PacketDisconnect:
+		return connectOutcome{Closed: true}, nil
+	}
+	var ce struct {
+		Data struct {
+			Code wcp.Code `json:"code"`
+		} `json:"data"`
+	}
+	_ = json.Unmarshal(p.Data, &ce)
+	return connectOutcome{Code: ce.Data.Code}, nil
+}
+
+// rawConnectAuth is rawConnect with an auth value marshalled to JSON.
+func rawConnectAuth(ctx context.Context, url string, auth any) (connectOutcome, error) {
+	b, err := json.Marshal(auth)
+	if err != nil {
+		return connectOutcome{}, err
+	}
+	return rawConnect(ctx, url, string(b))
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// authMap is the handshake auth of CON-5 as a map, to break on purpose.
+func authMap(chatID, connString string) map[string]any {
+	return map[string]any{"chat_id": chatID, "connection_string": connString}
+}
