@@ -61,7 +61,7 @@ func (s *Server) newHandler(socketIO, metrics http.Handler) http.Handler {
 		defer s.recoverHTTP(w, r)
 		// The mux would answer an unclean path with a redirect; the protocol
 		// has no such paths, so they are simply unknown.
-		if p := r.URL.Path; p == "" || p[0] != '/' || (p != "/" && path.Clean(p) != p) || r.Method == http.MethodConnect {
+		if p := r.URL.Path; p == "" || p[0] != '/' || (path.Clean(p) != p && path.Clean(p)+"/" != p) || r.Method == http.MethodConnect {
 			s.writeError(w, wcp.Errorf(wcp.CodeNotFound, "no such path"))
 			return
 		}

@@ -40,10 +40,10 @@ type testServer struct {
 
 type option func(*reference.Config)
 
-func withFault(f fault.Fault) option  { return func(c *reference.Config) { c.Fault = f } }
-func withDB(path string) option       { return func(c *reference.Config) { c.DBPath = path } }
-func withSecret(s []byte) option      { return func(c *reference.Config) { c.Secret = s } }
-func withRealClock() option           { return func(c *reference.Config) { c.Now = nil } }
+func withFault(f fault.Fault) option { return func(c *reference.Config) { c.Fault = f } }
+func withDB(path string) option      { return func(c *reference.Config) { c.DBPath = path } }
+func withSecret(s []byte) option     { return func(c *reference.Config) { c.Secret = s } }
+func withRealClock() option          { return func(c *reference.Config) { c.Now = nil } }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
