@@ -1,0 +1,175 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/wcp-project/wcp"
+)
+
+// wire is a lean Socket.IO v5 / Engine.IO v4 client over one websocket,
+// purpose-built for load: it speaks only what a sender needs (CONNECT with
+// auth, `session`, emitting `message` with an ack id, reading acks,
+// deliveries and pings) and reads frames into pooled buffers, so an idle
+// session costs one blocked goroutine and a small read buffer, and a
+// delivery costs a scan of its bytes instead of a JSON round trip through
+// maps. Writes are serialized by wmu.
+type wire struct {
+	ws  *websocket.Conn
+	wmu sync.Mutex
+}
+
+// The write buffer is pooled (an idle session holds none); the read buffer
+// stays with the connection, so keep it small: frames larger than it are
+// still read whole, in more calls.
+var dialer = &websocket.Dialer{
+	HandshakeTimeout: 10 * time.Second,
+	ReadBufferSize:   1024,
+	WriteBufferSize:  1024,
+	WriteBufferPool:  &sync.Pool{},
+}
+
+// socketURL turns http://host:port into ws://host:port/socket.io/?EIO=4&transport=websocket.
+func socketURL(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("target %q: %w", base, err)
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	case "ws", "wss":
+	default:
+		return "", fmt.Errorf("target %q: scheme must be http or https", base)
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/socket.io/"
+	u.RawQuery = "EIO=4&transport=websocket"
+	return u.String(), nil
+}
+
+// errServerClosed: the server ended the connection during the handshake.
+var errServerClosed = errors.New("server closed the connection")
+
+// dialWire opens a session: websocket, Engine.IO open, Socket.IO CONNECT
+// with auth, then the `session` event. A CONNECT_ERROR with a code is a
+// *wcp.Error.
+func dialWire(ctx context.Context, wsURL string, auth wcp.Auth, timeout time.Duration) (*wire, wcp.Session, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ws, _, err := dialer.DialContext(ctx, wsURL, nil)
+	if err != nil {
+		return nil, wcp.Session{}, fmt.Errorf("dial: %w", err)
+	}
+	w := &wire{ws: ws}
+	info, err := w.handshake(ctx, auth)
+	if err != nil {
+		ws.Close()
+		return nil, wcp.Session{}, err
+	}
+	// Deadlines from here on are the reader's business.
+	_ = ws.SetReadDeadline(time.Time{})
+	return w, info, nil
+}
+
+func (w *wire) handshake(ctx context.Context, auth wcp.Auth) (wcp.Session, error) {
+	dl, _ := ctx.Deadline()
+	_ = w.ws.SetReadDeadline(dl)
+	// Close the socket if ctx ends early, to unblock the reads.
+	stop := context.AfterFunc(ctx, func() { _ = w.ws.SetReadDeadline(time.Now()) })
+	defer stop()
+
+	f, err := w.readFrame()
+	if err != nil {
+		return wcp.Session{}, fmt.Errorf("engine.io open: %w", err)
+	}
+	if len(f) == 0 || f[0] != '0' {
+		return wcp.Session{}, fmt.Errorf("engine.io open: first frame %q", clipBytes(f))
+	}
+	a, err := json.Marshal(auth)
+	if err != nil {
+		return wcp.Session{}, err
+	}
+	if err := w.write(append([]byte("40"), a...)); err != nil {
+		return wcp.Session{}, fmt.Errorf("connect: %w", err)
+	}
+	connected := false
+	for {
+		f, err := w.readFrame()
+		if err != nil {
+			if ctx.Err() != nil {
+				return wcp.Session{}, fmt.Errorf("connect: no session in time: %w", ctx.Err())
+			}
+			return wcp.Session{}, fmt.Errorf("connect: %w", err)
+		}
+		switch {
+		case len(f) == 1 && f[0] == '2':
+			if err := w.write([]byte{'3'}); err != nil {
+				return wcp.Session{}, err
+			}
+		case len(f) >= 1 && f[0] == '1':
+			return wcp.Session{}, fmt.Errorf("connect: %w", errServerClosed)
+		case bytes.HasPrefix(f, []byte("40")):
+			connected = true
+		case bytes.HasPrefix(f, []byte("44")):
+			return wcp.Session{}, connectError(f[2:])
+		case bytes.HasPrefix(f, []byte("41")):
+			return wcp.Session{}, fmt.Errorf("connect: %w", errServerClosed)
+		case bytes.HasPrefix(f, []byte(`42["session",`)) && connected:
+			var info wcp.Session
+			body := bytes.TrimSuffix(f[len(`42["session",`):], []byte("]"))
+			if err := json.Unmarshal(body, &info); err != nil {
+				return wcp.Session{}, fmt.Errorf("session event: %w", err)
+			}
+			if info.SessionID == "" || info.MessageKey == "" {
+				return wcp.Session{}, errors.New("session event without session_id or message_key")
+			}
+			return info, nil
+		}
+	}
+}
+
+func connectError(b []byte) error {
+	var p struct {
+		Message string `json:"message"`
+		Data    struct {
+			Code string `json:"code"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil || p.Data.Code == "" {
+		return fmt.Errorf("connect refused without a code: %q", clipBytes(b))
+	}
+	return &wcp.Error{Code: wcp.Code(p.Data.Code), Message: p.Message}
+}
+
+// readFrame reads one whole frame (handshake only; the hot path uses pooled buffers).
+func (w *wire) readFrame() ([]byte, error) {
+	_, b, err := w.ws.ReadMessage()
+	return b, err
+}
+
+// write sends one text frame.
+func (w *wire) write(b []byte) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	return w.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+func (w *wire) close() { _ = w.ws.Close() }
+
+func clipBytes(b []byte) string {
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	return string(b)
+}

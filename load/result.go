@@ -1,0 +1,135 @@
+package load
+
+import (
+	"fmt"
+	"time"
+)
+
+// ResultVersion is the version of the JSON result format.
+const ResultVersion = 1
+
+// ShardInfo says which part of a run a result covers.
+type ShardInfo struct {
+	Index   int     `json:"index"`
+	Count   int     `json:"count"`
+	Senders int     `json:"senders"`
+	Chats   int     `json:"chats"`
+	Rate    float64 `json:"rate,omitempty"` // this shard's share of --rate (start of schedule)
+}
+
+// Settings echoes the run's configuration into its result.
+type Settings struct {
+	Target      string  `json:"target"`
+	Embedded    bool    `json:"embedded"`
+	Senders     int     `json:"senders"`
+	Chats       int     `json:"chats"`
+	Rate        float64 `json:"rate,omitempty"`
+	Stages      string  `json:"stages,omitempty"`
+	Inflight    int     `json:"inflight,omitempty"`
+	Duration    string  `json:"duration"`
+	BodyBytes   int     `json:"body_bytes"`
+	ConnectRate float64 `json:"connect_rate,omitempty"`
+	TTL         int     `json:"ttl_seconds"`
+	Forged      float64 `json:"forged_ratio"`
+	AckTimeout  string  `json:"ack_timeout"`
+	Grace       string  `json:"grace"`
+}
+
+// Result is everything a run (or a merge of runs) measured. It is what the
+// JSON result file holds; reporters read it and nothing else.
+type Result struct {
+	Version int         `json:"version"`
+	RunID   string      `json:"run_id"`
+	Shards  []ShardInfo `json:"shards"`
+	Config  Settings    `json:"config"`
+	// Start and End bound the whole run; SendStart and SendEnd the sending
+	// phase that rates are computed over.
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	SendStart time.Time `json:"send_start"`
+	SendEnd   time.Time `json:"send_end"`
+
+	Counts     Counts           `json:"counts"`
+	Histograms map[string]*Hist `json:"histograms"`
+	Series     []Second         `json:"series"`
+	SelfChecks []SelfCheck      `json:"self_checks"`
+
+	// Valid is false when any generator was its own bottleneck: its
+	// numbers describe the generator, not the server.
+	Valid bool `json:"valid"`
+	// Failures lists the broken correctness rules (forged accepted,
+	// acknowledged messages lost, ...); empty means the server passed.
+	Failures []string `json:"failures"`
+	// Errors are setup problems worth reading (not failures of the server).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Hist returns the named histogram, an empty one if absent.
+func (r *Result) Hist(name string) *Hist {
+	if h, ok := r.Histograms[name]; ok && h != nil && h.h != nil {
+		return h
+	}
+	return NewHist()
+}
+
+// SendSeconds is the length of the sending phase.
+func (r *Result) SendSeconds() float64 {
+	d := r.SendEnd.Sub(r.SendStart).Seconds()
+	if d <= 0 {
+		return 0
+	}
+	return d
+}
+
+// AckRate is accepted messages per second over the sending phase.
+func (r *Result) AckRate() float64 { return perSecond(r.Counts.Acked, r.SendSeconds()) }
+
+// DeliveryRate is receipts per second over the sending phase.
+func (r *Result) DeliveryRate() float64 { return perSecond(r.Counts.Delivered, r.SendSeconds()) }
+
+// SendRate is emitted messages per second over the sending phase.
+func (r *Result) SendRate() float64 { return perSecond(r.Counts.Sent, r.SendSeconds()) }
+
+func perSecond(n int64, s float64) float64 {
+	if s <= 0 {
+		return 0
+	}
+	return float64(n) / s
+}
+
+// judge fills Failures from the counters: the rules a correct server may
+// never break under load.
+func (r *Result) judge() {
+	r.Failures = nil
+	c := &r.Counts
+	if c.ForgedAccepted > 0 {
+		r.Failures = append(r.Failures, fmt.Sprintf("%d forged messages were accepted", c.ForgedAccepted))
+	}
+	if c.ForgedDelivered > 0 {
+		r.Failures = append(r.Failures, fmt.Sprintf("%d deliveries of forged messages", c.ForgedDelivered))
+	}
+	if c.Lost > 0 {
+		r.Failures = append(r.Failures, fmt.Sprintf("%d deliveries of acknowledged messages were lost", c.Lost))
+	}
+	if c.Duplicated > 0 {
+		r.Failures = append(r.Failures, fmt.Sprintf("%d deliveries were duplicated", c.Duplicated))
+	}
+	if c.OutOfOrder > 0 {
+		r.Failures = append(r.Failures, fmt.Sprintf("%d deliveries arrived out of seq order", c.OutOfOrder))
+	}
+	if c.BadAcks > 0 || c.BadDeliveries > 0 {
+		r.Failures = append(r.Failures, fmt.Sprintf("%d acks and %d deliveries broke the contract's shape", c.BadAcks, c.BadDeliveries))
+	}
+	if r.Failures == nil {
+		r.Failures = []string{}
+	}
+	r.Valid = true
+	for _, s := range r.SelfChecks {
+		if !s.Valid {
+			r.Valid = false
+		}
+	}
+}
+
+// Failed reports whether the server broke a correctness rule.
+func (r *Result) Failed() bool { return len(r.Failures) > 0 }

@@ -1,0 +1,107 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// Self-check limits: past these the generator, not the server, is taken to
+// be the bottleneck and the run is marked invalid.
+const (
+	// selfCPULimit is the share of GOMAXPROCS the process may use on
+	// average. Above it, goroutines queue for a CPU and every latency the
+	// generator measures includes its own queueing.
+	selfCPULimit = 0.90
+	// selfSchedP99 is the largest tolerated p99 lateness of a 10 ms ticker.
+	selfSchedP99 = 20 * time.Millisecond
+	// selfDispatchP99 is the largest tolerated p99 lateness of the pacer
+	// dispatching against its own schedule.
+	selfDispatchP99 = 50 * time.Millisecond
+	schedInterval   = 10 * time.Millisecond
+)
+
+// SelfCheck is one generator process's verdict on itself.
+type SelfCheck struct {
+	Shard       int     `json:"shard"`
+	GOMAXPROCS  int     `json:"gomaxprocs"`
+	CPUSeconds  float64 `json:"cpu_seconds"`
+	WallSeconds float64 `json:"wall_seconds"`
+	// CPUUtil is CPU time / (wall time × GOMAXPROCS) over the sending phase.
+	CPUUtil float64 `json:"cpu_util"`
+	// CPUPerMessageUS is the process's CPU time per emitted message over the
+	// sending phase, deliveries included. With an embedded server it
+	// includes the server's work too.
+	CPUPerMessageUS float64 `json:"cpu_per_message_us"`
+	// SharedWithServer: the target ran in this process, so CPU figures
+	// cover both and the CPU limit is not applied.
+	SharedWithServer bool    `json:"shared_with_server"`
+	SchedLagP99MS    float64 `json:"sched_lag_p99_ms"`
+	SchedLagMaxMS    float64 `json:"sched_lag_max_ms"`
+	DispatchLagP99MS float64 `json:"dispatch_lag_p99_ms"`
+	HeapMiB          float64 `json:"heap_mib"`
+	Valid            bool    `json:"valid"`
+	Reasons          []string `json:"reasons,omitempty"`
+}
+
+// cpuTime is the process's user + system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// watchSched ticks every schedInterval until ctx ends and records how late
+// each tick was: a starved scheduler shows here before anywhere else.
+func watchSched(ctx context.Context, m *Metrics) {
+	t := time.NewTimer(schedInterval)
+	defer t.Stop()
+	next := time.Now().Add(schedInterval)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		m.RecordSchedLag(max(now.Sub(next), 0))
+		next = now.Add(schedInterval)
+		t.Reset(schedInterval)
+	}
+}
+
+// judgeSelf fills the verdict from measurements over the sending phase.
+func judgeSelf(sc *SelfCheck, cpu, wall time.Duration, sent int64, sched, dispatch *Hist) {
+	sc.GOMAXPROCS = runtime.GOMAXPROCS(0)
+	sc.CPUSeconds = cpu.Seconds()
+	sc.WallSeconds = wall.Seconds()
+	if wall > 0 {
+		sc.CPUUtil = cpu.Seconds() / (wall.Seconds() * float64(sc.GOMAXPROCS))
+	}
+	if sent > 0 {
+		sc.CPUPerMessageUS = float64(cpu.Microseconds()) / float64(sent)
+	}
+	sc.SchedLagP99MS = ms(sched.Quantile(99))
+	sc.SchedLagMaxMS = ms(sched.Max())
+	sc.DispatchLagP99MS = ms(dispatch.Quantile(99))
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	sc.HeapMiB = float64(ms.HeapInuse) / (1 << 20)
+	sc.Valid = true
+	if !sc.SharedWithServer && sc.CPUUtil > selfCPULimit {
+		sc.Reasons = append(sc.Reasons, fmt.Sprintf("generator used %.0f%% of its %d CPUs (limit %.0f%%)", 100*sc.CPUUtil, sc.GOMAXPROCS, 100*selfCPULimit))
+	}
+	if p := sched.Quantile(99); p > selfSchedP99 {
+		sc.Reasons = append(sc.Reasons, fmt.Sprintf("generator's scheduler lagged: p99 %v late on a %v ticker (limit %v)", p, schedInterval, selfSchedP99))
+	}
+	if p := dispatch.Quantile(99); p > selfDispatchP99 {
+		sc.Reasons = append(sc.Reasons, fmt.Sprintf("pacer fell behind its own schedule: p99 %v (limit %v)", p, selfDispatchP99))
+	}
+	sc.Valid = len(sc.Reasons) == 0
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
