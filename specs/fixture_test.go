@@ -176,3 +176,53 @@ func uniqueID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// sender sends messages back to back on one session in the background,
+// each after the previous one's ack, until stopped or n are sent.
+type sender struct {
+	stop chan struct{}
+	done chan struct{}
+	acks []wcp.Ack
+	err  error
+}
+
+func startSender(w *world, s *client.Session, n int) *sender {
+	sd := &sender{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(sd.done)
+		for range n {
+			select {
+			case <-sd.stop:
+				return
+			default:
+			}
+			ack, err := s.Send(w.ctx, uniqueBody("traffic"))
+			if err != nil {
+				sd.err = err
+				return
+			}
+			sd.acks = append(sd.acks, ack)
+		}
+	}()
+	DeferCleanup(sd.Stop) // a spec that fails early must not leave it running
+	return sd
+}
+
+// Wait waits for the sender to finish its n messages and returns the acks.
+func (sd *sender) Wait() []wcp.Ack {
+	GinkgoHelper()
+	<-sd.done
+	Expect(sd.err).NotTo(HaveOccurred(), "background sender")
+	return sd.acks
+}
+
+// Stop ends the sender early and returns the acks it got.
+func (sd *sender) Stop() []wcp.Ack {
+	GinkgoHelper()
+	select {
+	case <-sd.stop:
+	default:
+		close(sd.stop)
+	}
+	return sd.Wait()
+}
