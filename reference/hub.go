@@ -27,6 +27,7 @@ type session struct {
 	// Guarded by the mutex of the chat's hub.
 	replaying bool          // catching up from the database; live messages wait in buf
 	buf       []wcp.Message // live messages that arrived during the replay
+	replayed  int64         // highest seq the replay sent; live ones up to it are skipped
 	gone      bool          // left or revoked
 }
 
@@ -39,8 +40,10 @@ type session struct {
 // message is committed before it is published, a message published before the
 // join is already in the database when the read starts, and one published
 // after it is in the buffer; the flush under the hub lock skips buffered
-// seqs the replay already sent and switches the session to live. Nothing is
-// lost, nothing repeats.
+// seqs the replay already sent and switches the session to live. A message
+// can also be committed (so replayed) but published only after the switch:
+// the session remembers the highest seq it replayed and live delivery skips
+// up to it. Nothing is lost, nothing repeats.
 type hubs struct {
 	s     *Server
 	mu    sync.Mutex // guards chats; taken before any hub.mu
@@ -120,6 +123,9 @@ func (hs *hubs) publish(m wcp.Message, from *session) {
 			ss.buf = append(ss.buf, m)
 			continue
 		}
+		if m.Seq > 0 && m.Seq <= ss.replayed {
+			continue
+		}
 		if pkt == nil {
 			pkt = hs.encode(m)
 		}
@@ -161,8 +167,10 @@ func (hs *hubs) replay(ctx context.Context, ss *session, after int64) error {
 	for _, m := range ss.buf {
 		if m.Seq > last {
 			ss.sock.Emit(wcp.EventMessage, m)
+			last = m.Seq
 		}
 	}
+	ss.replayed = last
 	ss.buf = nil
 	ss.replaying = false
 	return nil

@@ -343,7 +343,11 @@ func TestReplaySeam(t *testing.T) {
 		}
 		for j, m := range got {
 			if m.Seq != afters[i]+int64(j)+1 {
-				t.Fatalf("reader after=%d: message %d has seq %d", afters[i], j, m.Seq)
+				var seqs []int64
+				for _, m := range got {
+					seqs = append(seqs, m.Seq)
+				}
+				t.Fatalf("reader after=%d: message %d has seq %d: %v", afters[i], j, m.Seq, seqs)
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
