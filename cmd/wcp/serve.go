@@ -1,15 +1,144 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wcp-project/wcp/reference"
 )
 
-// newServeCmd is replaced by the reference server work (issue 2).
+const serveLong = `Run the WCP/1 reference server: the HTTP API and Socket.IO on one
+listener, with an embedded SQLite database.
+
+Connection strings are signed with a server secret. Its source, in order:
+  --secret-file PATH   a file holding the secret as hex or base64 text
+  WCP_SECRET           the same, from the environment
+  (neither)            a random 32-byte secret generated on the first start
+                       and kept in the database
+
+What a restart does to outstanding connection strings: with a file database
+and the stored (or the same given) secret, strings issued before the restart
+stay valid until their expires_at. A different secret, or ":memory:" as the
+database, invalidates every outstanding string (clients get
+invalid_connection_string and must ask for a new one). Open sessions always
+end with the process; acknowledged messages are in the database and survive
+even kill -9.
+
+The server never prints or logs the secret, tokens, connection strings,
+message keys or message strings. It stops gracefully on SIGINT or SIGTERM.`
+
+// serveFlags are the serve command's settings before they become a
+// reference.Config.
+type serveFlags struct {
+	addr, db, secretFile, logLevel, logFormat string
+}
+
 func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
-	return &cobra.Command{Use: "serve", Short: "Run the WCP reference server", RunE: func(*cobra.Command, []string) error {
-		return errors.New("serve: not built yet")
-	}}
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the WCP reference server",
+		Long:  serveLong,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd, f, stdout, stderr)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "TCP address to listen on (port 0 picks a free port)")
+	fl.StringVar(&f.db, "db", "wcp.db", `SQLite database file, created if missing; ":memory:" keeps nothing`)
+	fl.StringVar(&f.secretFile, "secret-file", "", "file with the connection-string secret as hex or base64 (default: $WCP_SECRET, else a secret stored in the database)")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	return cmd
+}
+
+func serve(cmd *cobra.Command, f serveFlags, stdout, stderr io.Writer) error {
+	logger, err := newLogger(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		return err
+	}
+	secret, err := loadSecret(f.secretFile, os.Getenv("WCP_SECRET"))
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	srv, err := reference.Open(ctx, reference.Config{Addr: f.addr, DBPath: f.db, Secret: secret, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Fprintf(stdout, "wcp: serving WCP/1 on %s\n", srv.URL())
+	<-ctx.Done()
+	logger.Info("shutting down")
+	if err := srv.Close(); err != nil {
+		return fmt.Errorf("serve: close: %w", err)
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// minSecret is the shortest secret accepted: below 128 bits an HMAC key is
+// guessable in principle.
+const minSecret = 16
+
+// loadSecret reads the secret from the file, else from env; nil when neither
+// is set. Errors never include the secret itself.
+func loadSecret(file, env string) ([]byte, error) {
+	text, from := env, "WCP_SECRET"
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--secret-file: %w", err)
+		}
+		text, from = string(b), "--secret-file"
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		if file != "" {
+			return nil, errors.New("--secret-file: the file is empty")
+		}
+		return nil, nil
+	}
+	secret, ok := decodeSecret(text)
+	if !ok {
+		return nil, fmt.Errorf("%s: not hex or base64 text", from)
+	}
+	if len(secret) < minSecret {
+		return nil, fmt.Errorf("%s: secret is %d bytes, want at least %d", from, len(secret), minSecret)
+	}
+	return secret, nil
+}
+
+func decodeSecret(s string) ([]byte, bool) {
+	if b, err := hex.DecodeString(s); err == nil {
+		return b, true
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, true
+		}
+	}
+	return nil, false
 }
