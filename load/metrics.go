@@ -3,7 +3,6 @@ package load
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"sync"
 	"time"
 
@@ -117,12 +116,12 @@ func (h *Hist) UnmarshalJSON(b []byte) error {
 
 // Histogram names in a Result.
 const (
-	HistConnString = "conn_string" // POST connection-string round trip
-	HistConnect    = "connect"     // websocket dial to `session` event
-	HistAck        = "ack"         // intended send time to ack
-	HistDelivery   = "delivery"    // intended send time to each receipt
-	HistGenLag     = "gen_lag"     // intended send time to the actual write
-	HistSchedLag   = "sched_lag"   // the self-check ticker's lateness
+	HistConnString = "conn_string"  // POST connection-string round trip
+	HistConnect    = "connect"      // websocket dial to `session` event
+	HistAck        = "ack"          // intended send time to ack
+	HistDelivery   = "delivery"     // intended send time to each receipt
+	HistGenLag     = "gen_lag"      // intended send time to the actual write
+	HistSchedLag   = "sched_lag"    // the self-check ticker's lateness
 	HistDispatch   = "dispatch_lag" // the pacer's lateness against its schedule
 )
 
@@ -201,14 +200,6 @@ func (c *Counts) Add(o *Counts) {
 	c.ForgedDelivered += o.ForgedDelivered
 	c.AfterDisconnect += o.AfterDisconnect
 	c.BadDeliveries += o.BadDeliveries
-}
-
-func (c *Counts) clone() Counts {
-	d := *c
-	d.ConnStringErrors = maps.Clone(c.ConnStringErrors)
-	d.ConnectErrors = maps.Clone(c.ConnectErrors)
-	d.Refused = maps.Clone(c.Refused)
-	return d
 }
 
 // Second is one wall-clock second of the run (T is Unix seconds, so the

@@ -76,9 +76,9 @@ type Progress interface {
 
 type noProgress struct{}
 
-func (noProgress) Begin(string, int) func(int)      { return func(int) {} }
+func (noProgress) Begin(string, int) func(int)          { return func(int) {} }
 func (noProgress) Second(time.Duration, Second, Counts) {}
-func (noProgress) Phase(string)                       {}
+func (noProgress) Phase(string)                         {}
 
 func (c *Config) progress() Progress {
 	if c.Progress == nil {

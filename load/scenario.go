@@ -17,8 +17,8 @@ import (
 // shard's chats and one member user per sender.
 type world struct {
 	workspace wcp.Workspace
-	chats     []wcp.Chat     // parallel to plan.Chats
-	users     [][]wcp.User   // users[k][j] sends in chats[k]
+	chats     []wcp.Chat   // parallel to plan.Chats
+	users     [][]wcp.User // users[k][j] sends in chats[k]
 	clients   [][]*client.Client
 }
 

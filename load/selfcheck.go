@@ -37,12 +37,12 @@ type SelfCheck struct {
 	CPUPerMessageUS float64 `json:"cpu_per_message_us"`
 	// SharedWithServer: the target ran in this process, so CPU figures
 	// cover both and the CPU limit is not applied.
-	SharedWithServer bool    `json:"shared_with_server"`
-	SchedLagP99MS    float64 `json:"sched_lag_p99_ms"`
-	SchedLagMaxMS    float64 `json:"sched_lag_max_ms"`
-	DispatchLagP99MS float64 `json:"dispatch_lag_p99_ms"`
-	HeapMiB          float64 `json:"heap_mib"`
-	Valid            bool    `json:"valid"`
+	SharedWithServer bool     `json:"shared_with_server"`
+	SchedLagP99MS    float64  `json:"sched_lag_p99_ms"`
+	SchedLagMaxMS    float64  `json:"sched_lag_max_ms"`
+	DispatchLagP99MS float64  `json:"dispatch_lag_p99_ms"`
+	HeapMiB          float64  `json:"heap_mib"`
+	Valid            bool     `json:"valid"`
 	Reasons          []string `json:"reasons,omitempty"`
 }
 

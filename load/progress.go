@@ -1,0 +1,153 @@
+package load
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+)
+
+// ProgressDisplay is a Progress that draws; Finish stops it and must be
+// called once the run is over.
+type ProgressDisplay interface {
+	Progress
+	Finish()
+}
+
+// liveLine is the one-line status of a second of sending.
+func liveLine(elapsed time.Duration, sec Second, c Counts) string {
+	return fmt.Sprintf("%4.0fs  sent %6d/s  acked %6d/s  delivered %7d/s  ack p99 %-8s delivery p99 %-8s  refused %d  timeouts %d  disconnects %d",
+		elapsed.Seconds(), sec.Sent, sec.Acked, sec.Delivered, fmtDur(sec.Ack.quantileOrZero(99)),
+		fmtDur(sec.Delivery.quantileOrZero(99)), sumMap(c.Refused), c.Timeouts, c.Disconnects)
+}
+
+func (h *Hist) quantileOrZero(q float64) time.Duration {
+	if h == nil {
+		return 0
+	}
+	return h.Quantile(q)
+}
+
+// Lines is a Progress for logs and pipes: a line when a setup step starts
+// and ends, and one per second of sending.
+type Lines struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// NewLines writes plain progress lines to w.
+func NewLines(w io.Writer) *Lines { return &Lines{w: w} }
+
+func (l *Lines) printf(f string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, f, a...)
+}
+
+// Begin implements Progress.
+func (l *Lines) Begin(name string, total int) func(int) {
+	start := time.Now()
+	l.printf("%s: 0/%d\n", name, total)
+	var done atomic.Int64
+	return func(n int) {
+		if d := done.Add(int64(n)); d == int64(total) {
+			l.printf("%s: %d/%d in %v\n", name, d, total, time.Since(start).Round(time.Millisecond))
+		}
+	}
+}
+
+// Second implements Progress.
+func (l *Lines) Second(elapsed time.Duration, sec Second, c Counts) {
+	l.printf("%s\n", liveLine(elapsed, sec, c))
+}
+
+// Phase implements Progress.
+func (l *Lines) Phase(name string) { l.printf("phase: %s\n", name) }
+
+// Finish implements ProgressDisplay.
+func (l *Lines) Finish() {}
+
+// Bars is a Progress for terminals: an mpb bar per setup step and a live
+// status bar while sending.
+type Bars struct {
+	p        *mpb.Progress
+	mu       sync.Mutex
+	bars     []*mpb.Bar
+	total    time.Duration
+	send     *mpb.Bar
+	status   atomic.Value // string
+	finished bool
+}
+
+// NewBars draws bars on w (a terminal); sendFor is the sending time.
+func NewBars(w io.Writer, sendFor time.Duration) *Bars {
+	b := &Bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(200*time.Millisecond)), total: sendFor}
+	b.status.Store("")
+	return b
+}
+
+// Begin implements Progress.
+func (b *Bars) Begin(name string, total int) func(int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.finished {
+		return func(int) {}
+	}
+	bar := b.p.AddBar(int64(total),
+		mpb.PrependDecorators(decor.Name(name, decor.WC{C: decor.DindentRight | decor.DextraSpace, W: 9}), decor.CountersNoUnit("%d / %d", decor.WCSyncWidth)),
+		mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Elapsed(decor.ET_STYLE_GO, decor.WCSyncSpace)))
+	b.bars = append(b.bars, bar)
+	return func(n int) { bar.IncrBy(n) }
+}
+
+// Phase implements Progress.
+func (b *Bars) Phase(name string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if name != "sending" || b.finished || b.send != nil {
+		return
+	}
+	secs := int64(b.total / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	b.send = b.p.AddBar(secs,
+		mpb.PrependDecorators(decor.Name("sending", decor.WC{C: decor.DindentRight | decor.DextraSpace, W: 9}), decor.Elapsed(decor.ET_STYLE_GO)),
+		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return b.status.Load().(string) })))
+	b.bars = append(b.bars, b.send)
+}
+
+// Second implements Progress.
+func (b *Bars) Second(elapsed time.Duration, sec Second, c Counts) {
+	b.status.Store(liveLine(elapsed, sec, c))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.send != nil && !b.finished {
+		b.send.SetCurrent(min(int64(elapsed/time.Second), int64(b.total/time.Second)))
+	}
+}
+
+// Finish completes or aborts every bar and waits for the last render.
+func (b *Bars) Finish() {
+	b.mu.Lock()
+	if b.finished {
+		b.mu.Unlock()
+		return
+	}
+	b.finished = true
+	for _, bar := range b.bars {
+		if !bar.Completed() {
+			if bar == b.send {
+				bar.SetTotal(-1, true)
+			} else {
+				bar.Abort(false)
+			}
+		}
+	}
+	b.mu.Unlock()
+	b.p.Wait()
+}
