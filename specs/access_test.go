@@ -42,7 +42,7 @@ var _ = Describe("Creating chats (OWN-1)", func() {
 			`{"workspace_id":"` + missing + `",`,                                            // malformed
 			`[]`,
 		} {
-			expectHTTPError(w.call(w.outsider.API, http.MethodPost, "/chat", []byte(body)), http.StatusBadRequest, wcp.CodeBadRequest)
+			expectHTTPError(w.call(w.outsider.API, http.MethodPost, "/chat", []byte(body)), http.StatusBadRequest, wcp.CodeBadRequest, body)
 		}
 	})
 
@@ -175,8 +175,7 @@ var _ = Describe("Deletion (OWN-5)", func() {
 		GinkgoHelper()
 		for _, c := range calls {
 			for _, who := range []string{"owner", "member", "outsider"} {
-				By(who + " " + c[0] + " " + c[1])
-				expectHTTPError(w.call(w.as(who), c[0], c[1], bodyFor(w, c[0], c[1])), http.StatusNotFound, wcp.CodeNotFound)
+				expectHTTPError(w.call(w.as(who), c[0], c[1], bodyFor(w, c[0], c[1])), http.StatusNotFound, wcp.CodeNotFound, "%s %s by the %s", c[0], c[1], who)
 			}
 		}
 	}

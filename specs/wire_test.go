@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"mime"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -16,12 +17,12 @@ import (
 // expectHTTPError checks an HTTP error answer against section 2 (ROB-2):
 // the status, a JSON content type, and the body
 // {"error":{"code":..., "message":...}} with the code paired to the status.
-func expectHTTPError(resp *client.Response, status int, code wcp.Code) {
+func expectHTTPError(resp *client.Response, status int, code wcp.Code, why ...any) {
 	GinkgoHelper()
-	Expect(resp.Status).To(Equal(status), "status; body %q", clipped(resp.Body))
+	Expect(resp.Status).To(Equal(status), "%sstatus; body %q", prefix(why), clipped(resp.Body))
 	ct, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	Expect(err).NotTo(HaveOccurred(), "Content-Type %q", resp.Header.Get("Content-Type"))
-	Expect(ct).To(Equal("application/json"), "error bodies are JSON")
+	Expect(ct).To(Equal("application/json"), "%serror bodies are JSON", prefix(why))
 	var body struct {
 		Error *struct {
 			Code    *string `json:"code"`
@@ -32,14 +33,25 @@ func expectHTTPError(resp *client.Response, status int, code wcp.Code) {
 	Expect(body.Error).NotTo(BeNil(), "error body %q has an error object", clipped(resp.Body))
 	Expect(body.Error.Code).NotTo(BeNil(), "error body %q has a code", clipped(resp.Body))
 	Expect(body.Error.Message).NotTo(BeNil(), "error body %q has a message", clipped(resp.Body))
-	Expect(wcp.Code(*body.Error.Code)).To(Equal(code), "error code; body %q", clipped(resp.Body))
+	Expect(wcp.Code(*body.Error.Code)).To(Equal(code), "%serror code; body %q", prefix(why), clipped(resp.Body))
+}
+
+// prefix renders an optional description for a failure message.
+func prefix(why []any) string {
+	if len(why) == 0 {
+		return ""
+	}
+	if f, ok := why[0].(string); ok {
+		return fmt.Sprintf(f, why[1:]...) + ": "
+	}
+	return fmt.Sprint(why...) + ": "
 }
 
 // expectStatus checks a success answer's status and that it is JSON when
 // it has a body.
-func expectStatus(resp *client.Response, status int) {
+func expectStatus(resp *client.Response, status int, why ...any) {
 	GinkgoHelper()
-	Expect(resp.Status).To(Equal(status), "status; body %q", clipped(resp.Body))
+	Expect(resp.Status).To(Equal(status), "%sstatus; body %q", prefix(why), clipped(resp.Body))
 	if len(resp.Body) > 0 {
 		Expect(json.Valid(resp.Body)).To(BeTrue(), "body %q is JSON", clipped(resp.Body))
 	}
