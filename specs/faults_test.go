@@ -1,0 +1,105 @@
+package specs
+
+import (
+	"net/url"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/wcp-project/wcp"
+	"github.com/wcp-project/wcp/client"
+	"github.com/wcp-project/wcp/internal/proxy"
+)
+
+// The network fails under a client that keeps sending; the client does
+// what the protocol tells it to: reconnect with after = the highest seq it
+// saw. Nothing acknowledged may be lost or doubled, whatever the cut hit.
+var _ = Describe("Reconnecting through dropped connections (CON-2, MSG-1)", func() {
+	It("CON-2/MSG-1: after connections drop mid-send, a reconnect with `after` gets every acknowledged message exactly once", Label("CON-2", "MSG-1"), func() {
+		w := newWorld()
+		u, err := url.Parse(w.url)
+		Expect(err).NotTo(HaveOccurred())
+		p, err := proxy.New(u.Host)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(p.Close)
+		obs := w.connect(w.owner, w.chat.ID, -1) // direct: it sees the truth
+		cs := w.connString(w.member, w.chat.ID, 0)
+		viaProxy := func(after int64) *client.Session {
+			GinkgoHelper()
+			s, err := client.Connect(w.ctx, p.URL(), wcp.Auth{ChatID: w.chat.ID, ConnectionString: cs.ConnectionString, After: &after},
+				&client.Options{AckTimeout: 2 * time.Second})
+			Expect(err).NotTo(HaveOccurred(), "reconnect through the proxy")
+			DeferCleanup(s.Close)
+			return s
+		}
+
+		var (
+			mu      sync.Mutex
+			acked   = map[string]wcp.Ack{} // body -> its ack
+			unacked = map[string]bool{}
+			seen    []wcp.Message // everything the member's sessions were delivered, in order
+		)
+		const rounds, perRound, dropAt, window = 3, 30, 12, 5
+		for round := range rounds {
+			s := viaProxy(lastSeq(seen))
+			inflight := make(chan struct{}, window)
+			var wg sync.WaitGroup
+			for i := range perRound {
+				if s.Closed() {
+					break
+				}
+				if i == dropAt {
+					// Cut with up to `window` messages in flight: some are
+					// stored and acked, some stored with the ack lost, some
+					// never arrive.
+					Expect(p.DropAll()).To(BeNumerically(">=", 1))
+				}
+				inflight <- struct{}{}
+				wg.Add(1)
+				body := uniqueBody("round " + string(rune('0'+round)))
+				s.SendAsync(s.Next(body), func(a wcp.Ack, err error) {
+					defer wg.Done()
+					defer func() { <-inflight }()
+					mu.Lock()
+					defer mu.Unlock()
+					if err == nil && a.OK {
+						acked[body] = a
+					} else {
+						unacked[body] = true
+					}
+				})
+			}
+			wg.Wait()
+			Eventually(s.Done()).WithTimeout(3 * time.Second).Should(BeClosed())
+			seen = append(seen, s.Received()...)
+		}
+
+		final := viaProxy(lastSeq(seen))
+		var stored []wcp.Message
+		Eventually(func() int64 {
+			stored = w.stored(w.chat.ID)
+			return lastSeq(stored) - max(lastSeq(seen), lastSeq(final.Received()))
+		}).WithTimeout(5*time.Second).Should(BeZero(), "the last session catches up with the store")
+		seen = append(seen, final.Received()...)
+
+		Expect(seqs(stored)).To(Equal(seqRange(1, int64(len(stored)))), "stored seqs have no gaps")
+		Expect(seqs(seen)).To(Equal(seqs(stored)), "replays and live deliveries join with no gap and no duplicate")
+		Expect(seen).To(Equal(stored))
+		Expect(len(acked)).To(BeNumerically(">=", rounds*dropAt/2), "enough messages were acknowledged to mean something")
+		byBody := map[string][]wcp.Message{}
+		for _, m := range stored {
+			byBody[m.Body] = append(byBody[m.Body], m)
+		}
+		for body, a := range acked {
+			Expect(byBody[body]).To(HaveLen(1), "acknowledged %q is stored exactly once", body)
+			Expect(byBody[body][0].ID).To(Equal(a.ID))
+			Expect(byBody[body][0].Seq).To(Equal(a.Seq))
+		}
+		for body := range unacked {
+			Expect(len(byBody[body])).To(BeNumerically("<=", 1), "unacknowledged %q is stored at most once", body)
+		}
+		Eventually(obs.Received).WithTimeout(3*time.Second).Should(Equal(stored), "a session that never dropped saw the same")
+	})
+})
