@@ -35,15 +35,22 @@ var _ = Describe("Reconnecting through dropped connections (CON-2, MSG-1)", func
 			return s
 		}
 
+		// Others keep talking while the member is cut off, so every
+		// reconnect has stored messages to replay before the live ones.
+		talker := startSender(w, w.connect(w.owner, w.chat.ID, -1), 100000)
+		direct := w.connect(w.owner, w.chat.ID, -1)
+
 		var (
-			mu      sync.Mutex
-			acked   = map[string]wcp.Ack{} // body -> its ack
-			unacked = map[string]bool{}
-			seen    []wcp.Message // everything the member's sessions were delivered, in order
+			replayed int // messages the member's sessions got that were stored before they connected
+			mu       sync.Mutex
+			acked    = map[string]wcp.Ack{} // body -> its ack
+			unacked  = map[string]bool{}
+			seen     []wcp.Message // everything the member's sessions were delivered, in order
 		)
 		const rounds, perRound, dropAt, window = 3, 30, 12, 5
 		for round := range rounds {
 			s := viaProxy(lastSeq(seen))
+			storedAtConnect := lastSeq(w.stored(w.chat.ID))
 			inflight := make(chan struct{}, window)
 			var wg sync.WaitGroup
 			for i := range perRound {
@@ -74,7 +81,16 @@ var _ = Describe("Reconnecting through dropped connections (CON-2, MSG-1)", func
 			wg.Wait()
 			Eventually(s.Done()).WithTimeout(3 * time.Second).Should(BeClosed())
 			seen = append(seen, s.Received()...)
+			// and for certain, whatever the scheduler did with the talker
+			w.send(direct, uniqueBody("while you were away"))
+			w.send(direct, uniqueBody("while you were away"))
+			for _, m := range s.Received() {
+				if m.Seq <= storedAtConnect {
+					replayed++
+				}
+			}
 		}
+		talker.Stop()
 
 		final := viaProxy(lastSeq(seen))
 		var stored []wcp.Message
@@ -83,11 +99,13 @@ var _ = Describe("Reconnecting through dropped connections (CON-2, MSG-1)", func
 			return lastSeq(stored) - max(lastSeq(seen), lastSeq(final.Received()))
 		}).WithTimeout(5*time.Second).Should(BeZero(), "the last session catches up with the store")
 		seen = append(seen, final.Received()...)
+		replayed += len(final.Received())
 
 		Expect(seqs(stored)).To(Equal(seqRange(1, int64(len(stored)))), "stored seqs have no gaps")
 		Expect(seqs(seen)).To(Equal(seqs(stored)), "replays and live deliveries join with no gap and no duplicate")
 		Expect(seen).To(Equal(stored))
 		Expect(len(acked)).To(BeNumerically(">=", rounds*dropAt/2), "enough messages were acknowledged to mean something")
+		Expect(replayed).To(BeNumerically(">=", 2*rounds), "the reconnects replayed something")
 		byBody := map[string][]wcp.Message{}
 		for _, m := range stored {
 			byBody[m.Body] = append(byBody[m.Body], m)
