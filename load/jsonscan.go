@@ -19,19 +19,28 @@ func skipWS(b []byte, i int) int {
 }
 
 // scanString returns the index just past the string starting at b[i]=='"'.
+// It jumps from quote to quote (IndexByte is vectorized) and counts the
+// backslashes before each to tell an escaped quote from the closing one.
 func scanString(b []byte, i int) (int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return 0, false
 	}
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1, true
+	j := i + 1
+	for {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return 0, false
 		}
+		q := j + k
+		n := 0
+		for p := q - 1; p > i && b[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1, true
+		}
+		j = q + 1
 	}
-	return 0, false
 }
 
 // skipValue returns the index just past the value starting at b[i].

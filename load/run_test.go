@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime"
 	"testing"
 	"time"
 
@@ -58,5 +59,105 @@ func TestRunAgainstReference(t *testing.T) {
 	}
 	if res.Failed() {
 		t.Errorf("run failed: %v", res.Failures)
+	}
+}
+
+// Three shards of one run against one server, run concurrently as three
+// processes would: their merge is the sum of their parts and covers the
+// whole world exactly once.
+func TestShardsMergeToTheWhole(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	url := startReference(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const senders, chats, n = 30, 6, 3
+	results := make([]*Result, n)
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			r, err := Run(ctx, Config{
+				Target: url, Senders: senders, Chats: chats, Rate: 300, Duration: time.Second,
+				Forged: 0.05, Shard: Shard{i, n}, RunID: "shardtest", Grace: 3 * time.Second,
+			})
+			results[i] = r
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := Merge(results...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum Counts
+	var sessions, shardSenders int
+	for _, r := range results {
+		sum.Add(&r.Counts)
+		shardSenders += r.Shards[0].Senders
+		sessions += int(r.Counts.Sessions)
+		if r.Counts.Sent == 0 {
+			t.Errorf("shard %v sent nothing", r.Shards)
+		}
+	}
+	if m.Counts.Acked != sum.Acked || m.Counts.Delivered != sum.Delivered || m.Hist(HistAck).Count() != sum.Acked {
+		t.Errorf("merge is not the sum: acked %d vs %d, delivered %d vs %d, ack histogram %d", m.Counts.Acked, sum.Acked, m.Counts.Delivered, sum.Delivered, m.Hist(HistAck).Count())
+	}
+	if shardSenders != senders || sessions != senders || m.Counts.Chats != chats {
+		t.Errorf("shards cover %d senders, %d sessions, %d chats; want %d, %d, %d", shardSenders, sessions, m.Counts.Chats, senders, senders, chats)
+	}
+	// 300 msg/s for 1 s over all shards.
+	if m.Counts.Sent < 280 || m.Counts.Sent > 310 {
+		t.Errorf("shards sent %d in total, want about 300", m.Counts.Sent)
+	}
+	// Every chat has 5 sessions: each accepted message is delivered 5 times.
+	if m.Counts.Delivered != 5*m.Counts.Acked || m.Counts.Lost != 0 || m.Counts.ForgedRefused != m.Counts.ForgedSent {
+		t.Errorf("merged: %+v", m.Counts)
+	}
+	if m.Failed() {
+		t.Errorf("merged run failed: %v", m.Failures)
+	}
+}
+
+// A run leaves no goroutine of its own behind.
+func TestRunLeavesNoGoroutines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	url := startReference(t)
+	before := runtime.NumGoroutine()
+	_, err := Run(context.Background(), Config{Target: url, Senders: 8, Chats: 2, Inflight: 2, Duration: 300 * time.Millisecond, Grace: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines after the run, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// Refused connects are counted, not fatal, and a cancelled run stops.
+func TestRunCancelled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	url := startReference(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(700 * time.Millisecond); cancel() }()
+	start := time.Now()
+	res, err := Run(ctx, Config{Target: url, Senders: 4, Chats: 1, Rate: 100, Duration: time.Minute, Grace: 200 * time.Millisecond})
+	if took := time.Since(start); took > 15*time.Second {
+		t.Fatalf("cancelled run took %v", took)
+	}
+	if err == nil && res.Counts.Sent >= 6000 {
+		t.Errorf("cancelled run sent the whole schedule")
 	}
 }

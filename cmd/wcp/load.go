@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ const loadExample = `  # 200 senders in 20 chats, 1 message in flight each, 10 s
 
 type loadFlags struct {
 	target, stages, shard, runID, out, html, threshold, progress  string
+	cpuProfile                                                    string
 	senders, chats, inflight, bodyBytes, ttl, connConc, setupConc int
 	rate, connectRate, forged                                     float64
 	duration, ackTimeout, connectTimeout, grace                   time.Duration
@@ -101,6 +103,7 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.html, "html", "", "also write an HTML report (inline SVG charts, opens with no network) to this file")
 	fl.StringVar(&f.threshold, "threshold", "", "pass/fail conditions, e.g. 'ack_p99<50ms,delivery_p99<100ms,lost==0,ack_rate>=20000'; a broken one exits 2. Metrics: "+strings.Join(load.ThresholdMetrics(), ", "))
 	fl.StringVar(&f.progress, "progress", "auto", "live progress: auto (bars on a terminal, a line per second otherwise), bars, lines or none")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of this process, covering setup, connect and sending, to this file; with the embedded reference it profiles the server too")
 	cmd.AddCommand(newLoadMergeCmd(stdout), newLoadReportCmd(stdout))
 	return cmd
 }
@@ -185,6 +188,17 @@ func runLoad(ctx context.Context, cmd *cobra.Command, f *loadFlags, stdout, stde
 	// any progress display starts.
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	if f.cpuProfile != "" {
+		fh, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer fh.Close()
+		if err := pprof.StartCPUProfile(fh); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	prog := newProgress(mode, stdout, cfg)
 	cfg.Progress = prog
