@@ -183,10 +183,17 @@ func ConnectAuth(ctx context.Context, baseURL string, auth map[string]any, opts 
 		s.end(reason)
 		fail(fmt.Errorf("connect: server ended the connection (%s)", reason))
 	})
-	sock.Connect()
-
 	timer := time.NewTimer(o.ConnectTimeout)
 	defer timer.Stop()
+
+	// Open the engine first and send CONNECT only once it is fully open;
+	// see openEngine for the library races this avoids.
+	if err := openEngine(ctx, sock.Io(), timer.C); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	sock.Connect()
+
 	select {
 	case info := <-sessionCh:
 		signer, err := wcp.NewSignerFromKey(info.MessageKey)
