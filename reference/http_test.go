@@ -9,7 +9,6 @@ import (
 
 	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
-	"github.com/wcp-project/wcp/internal/fault"
 )
 
 // do sends a raw request and returns status and body.
@@ -216,73 +215,5 @@ func TestOwnership(t *testing.T) {
 		if status, _ := do(t, c, "GET", ws, ""); status != 404 {
 			t.Errorf("deleted ws: %d, want 404", status)
 		}
-	}
-}
-
-// TestFaultsHTTP checks that the HTTP faults break what they claim to.
-func TestFaultsHTTP(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		f     fault.Fault
-		check func(t *testing.T, w *world)
-	}{
-		{fault.OutsiderMayRead, func(t *testing.T, w *world) {
-			if s, _ := do(t, w.outsider, "GET", "/chat/"+w.chatID, ""); s != 200 {
-				t.Errorf("status %d", s)
-			}
-		}},
-		{fault.PlainTextErrors, func(t *testing.T, w *world) {
-			s, b := do(t, w.anon, "GET", "/nope", "")
-			if s != 404 || json.Valid(b) {
-				t.Errorf("status %d body %s", s, b)
-			}
-		}},
-		{fault.NoBodyLimit, func(t *testing.T, w *world) {
-			s, _ := do(t, w.anon, "POST", "/users", `{"name":"`+strings.Repeat("x", wcp.MaxHTTPBody)+`"}`)
-			if s != 400 {
-				t.Errorf("status %d", s)
-			}
-		}},
-		{fault.OwnerRemovable, func(t *testing.T, w *world) {
-			if s, _ := do(t, w.owner, "DELETE", "/workspaces/"+w.wsID+"/members/"+w.ownerID, ""); s != 204 {
-				t.Errorf("status %d", s)
-			}
-		}},
-		{fault.DeletedChatReadable, func(t *testing.T, w *world) {
-			do(t, w.owner, "DELETE", "/chat/"+w.chatID, "")
-			if s, _ := do(t, w.owner, "GET", "/chat/"+w.chatID, ""); s != 200 {
-				t.Errorf("status %d", s)
-			}
-		}},
-		{fault.MemberMayDeleteChat, func(t *testing.T, w *world) {
-			if s, _ := do(t, w.member, "DELETE", "/chat/"+w.chatID, ""); s != 204 {
-				t.Errorf("status %d", s)
-			}
-		}},
-		{fault.OwnerCheckSkipped, func(t *testing.T, w *world) {
-			if s, _ := do(t, w.member, "POST", "/chat", `{"workspace_id":"`+w.wsID+`","title":"t"}`); s != 201 {
-				t.Errorf("status %d", s)
-			}
-		}},
-		{fault.CreateBeforeChecks, func(t *testing.T, w *world) {
-			if s, _ := do(t, w.member, "POST", "/chat", `{"workspace_id":"`+w.wsID+`","title":"t"}`); s != 403 {
-				t.Errorf("status %d", s)
-			}
-			if chats, _ := w.owner.ListChats(ctxT(t), w.wsID); len(chats) != 2 {
-				t.Errorf("chats %v", chats)
-			}
-		}},
-		{fault.TTLUnchecked, func(t *testing.T, w *world) {
-			if s, _ := do(t, w.member, "POST", "/chat/"+w.chatID+"/connection-string", `{"ttl_seconds":99999}`); s != 201 {
-				t.Errorf("status %d", s)
-			}
-		}},
-	}
-	for _, tc := range cases {
-		t.Run(string(tc.f), func(t *testing.T) {
-			t.Parallel()
-			srv := start(t, withFault(tc.f))
-			tc.check(t, newWorld(t, srv))
-		})
 	}
 }

@@ -57,8 +57,8 @@ type hub struct {
 
 func newHubs(s *Server) *hubs { return &hubs{s: s, chats: make(map[string]*hub)} }
 
-// join adds ss to its chat's hub, marked replaying when it will replay.
-func (hs *hubs) join(ss *session, replaying bool) {
+// join adds ss to its chat's hub, buffering its live messages until goLive.
+func (hs *hubs) join(ss *session) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
 	h := hs.chats[ss.chatID]
@@ -67,7 +67,7 @@ func (hs *hubs) join(ss *session, replaying bool) {
 		hs.chats[ss.chatID] = h
 	}
 	h.mu.Lock()
-	ss.replaying = replaying
+	ss.replaying = true
 	h.sessions[ss] = struct{}{}
 	h.mu.Unlock()
 }
@@ -155,25 +155,34 @@ func (hs *hubs) replay(ctx context.Context, ss *session, after int64) error {
 			break
 		}
 	}
+	hs.goLive(ss, last)
+	return nil
+}
+
+// goLive sends ss its buffered messages with seq > last and switches it to
+// live delivery. Sessions without `after` call it with last 0 right after
+// their `session` event: joining buffered before that event means a client
+// that has its session cannot miss a message sent right after (CON-3), and
+// no message can overtake `session` (CON-1).
+func (hs *hubs) goLive(ss *session, last int64) {
 	h := hs.get(ss.chatID)
 	if h == nil {
-		return nil
+		return
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if ss.gone {
-		return nil
+		return
 	}
 	for _, m := range ss.buf {
-		if m.Seq > last {
+		if m.Seq > last || m.Seq == 0 {
 			ss.sock.Emit(wcp.EventMessage, m)
-			last = m.Seq
+			last = max(last, m.Seq)
 		}
 	}
 	ss.replayed = last
 	ss.buf = nil
 	ss.replaying = false
-	return nil
 }
 
 // revoke ends every session that match selects: it is removed at once (so

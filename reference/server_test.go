@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -35,24 +36,31 @@ func (c *clock) Add(d time.Duration) {
 
 type testServer struct {
 	*reference.Server
-	clock *clock
+	clock  *clock
+	dbPath string
 }
 
 type option func(*reference.Config)
 
 func withFault(f fault.Fault) option { return func(c *reference.Config) { c.Fault = f } }
 func withDB(path string) option      { return func(c *reference.Config) { c.DBPath = path } }
-func withSecret(s []byte) option     { return func(c *reference.Config) { c.Secret = s } }
-func withRealClock() option          { return func(c *reference.Config) { c.Now = nil } }
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLogger() *slog.Logger { return testLogger("") }
+
+// testLogger discards logs unless WCP_TEST_LOG is set.
+func testLogger(name string) *slog.Logger {
+	if os.Getenv("WCP_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("test", name)
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
 
 // start runs a server on 127.0.0.1:0 with an in-memory database and a fake
 // clock, closed when the test ends.
 func start(t testing.TB, opts ...option) *testServer {
 	t.Helper()
 	clk := newClock()
-	cfg := reference.Config{DBPath: ":memory:", Now: clk.Now, Logger: quietLogger()}
+	cfg := reference.Config{DBPath: ":memory:", Now: clk.Now, Logger: testLogger(t.Name())}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -65,7 +73,7 @@ func start(t testing.TB, opts ...option) *testServer {
 			t.Errorf("close: %v", err)
 		}
 	})
-	return &testServer{Server: srv, clock: clk}
+	return &testServer{Server: srv, clock: clk, dbPath: cfg.DBPath}
 }
 
 func ctxT(t testing.TB) context.Context {

@@ -33,6 +33,7 @@ func (s *Server) authorize(sock *sio.Socket, next func(*sio.ExtendedError)) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	s.log.Debug("connect check", "remote", sock.Handshake().Address)
 	g, err := s.checkConnect(ctx, sock.Handshake().Auth)
 	if err != nil {
 		code := wcp.ErrorCode(err)
@@ -41,6 +42,7 @@ func (s *Server) authorize(sock *sio.Socket, next func(*sio.ExtendedError)) {
 			code = "internal"
 		}
 		s.metrics.connectsRefused.WithLabelValues(string(code)).Inc()
+		s.log.Debug("connect refused", "code", code)
 		next(sio.NewExtendedError(err.Error(), map[string]any{"code": string(code)}))
 		return
 	}
@@ -172,7 +174,6 @@ func (s *Server) onConnection(args ...any) {
 		sock:        sock,
 		signer:      signer,
 	}
-	sock.Emit(wcp.EventSession, wcp.Session{SessionID: ss.id, ChatID: ss.chatID, UserID: ss.userID, MessageKey: wcp.EncodeKey(key)})
 	s.metrics.sessionsOpen.Inc()
 	var endOnce sync.Once
 	end := func() {
@@ -186,10 +187,14 @@ func (s *Server) onConnection(args ...any) {
 	if s.fault == fault.SingleSessionPerUser {
 		s.hubs.revoke(func(o *session) bool { return o.userID == ss.userID && o != ss }, wcp.CodeForbidden)
 	}
-	s.hubs.join(ss, g.after != nil)
+	s.hubs.join(ss)
+	sock.Emit(wcp.EventSession, wcp.Session{SessionID: ss.id, ChatID: ss.chatID, UserID: ss.userID, MessageKey: wcp.EncodeKey(key)})
 	if !sock.Connected() {
 		end() // it went away before "disconnect" had a listener
 		return
+	}
+	if g.after == nil {
+		s.hubs.goLive(ss, 0)
 	}
 	s.log.Debug("session open", "session", ss.id, "chat", ss.chatID, "user", ss.userID)
 	go func() {
@@ -206,6 +211,9 @@ func (s *Server) onConnection(args ...any) {
 		// see this session; checking again after join closes that window.
 		if _, err := s.checkAccess(ctx, ss); err != nil {
 			code := wcp.ErrorCode(err)
+			if code == wcp.CodeForbidden && s.fault == fault.NoRevoke {
+				return
+			}
 			if code == wcp.CodeChatNotFound || code == wcp.CodeForbidden {
 				s.hubs.revoke(func(o *session) bool { return o == ss }, code)
 			}

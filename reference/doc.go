@@ -1,0 +1,68 @@
+// Package reference is the WCP/1 reference server: the HTTP API of section 3
+// and the Socket.IO sessions of sections 5 and 6 on one listener, with
+// SQLite storage (package reference/sqlite). Open starts one; the server
+// never reads flags or the environment, cmd/wcp does that.
+//
+// # Layout
+//
+// Files go by resource (users.go, workspaces.go, chats.go), transport
+// (http.go, socket.go) and concern (connstring.go, messages.go, hub.go,
+// writer.go, metrics.go). Store, the storage interface, is declared here,
+// where it is used.
+//
+// # Storage and durability
+//
+// SQLite in WAL mode with synchronous=FULL: a commit that returned has been
+// fsynced, so an acknowledged message survives kill -9 and power loss alike.
+// (NORMAL would survive kill -9 too, since WAL frames written before a
+// process crash stay in the OS page cache; FULL also covers the machine
+// going down, and group commit makes its price small.) Writes use a single
+// connection, reads a small pool; ":memory:" uses one connection for both.
+//
+// # Group commit
+//
+// Socket handlers never touch the database for a message: after the MSG-5
+// checks they queue it with the writer and return. One writer goroutine takes
+// everything queued since its last commit, assigns each chat's next seqs (it
+// alone assigns them, so they have no gaps however many senders there are),
+// and stores the batch in one transaction. A second goroutine then
+// acknowledges each message and publishes it, in seq order, while the writer
+// already commits the next batch. Stored, then acknowledged, then delivered:
+// MSG-1's order holds per message.
+//
+// # The replay seam
+//
+// A session that connects with `after` joins its chat's hub first, marked
+// replaying: live messages published from then on are buffered for it. Then
+// it reads the database (seq > after) and sends what it finds. Under the
+// hub's lock it sends the buffered messages beyond what it replayed and
+// turns live. Because publishing follows committing, a message is either
+// committed before the read (replayed) or published after the join
+// (buffered); one committed before the read but published after the switch
+// is skipped by the session's high-water mark. So CON-2 holds: no gap, no
+// duplicate, even while others send.
+//
+// # Revocation
+//
+// Removing a member, deleting a chat or a workspace first changes the
+// database, then removes the affected sessions from their hubs (they get no
+// further messages), emits `revoked` and disconnects them from the socket's
+// own queue. A session that connects concurrently re-checks its access after
+// joining its hub, so a revocation cannot slip between its connect check and
+// its join (CON-4).
+//
+// # Secrets
+//
+// Connection strings are HMAC-SHA256 signed with Config.Secret. When none is
+// given, a random 32-byte secret is created on first start and kept in the
+// database, so strings survive restarts with a file database. Tokens are
+// random 256-bit strings stored only as SHA-256 hashes. Message keys are 32
+// random bytes per session, kept in memory only. None of these, nor
+// connection strings or message strings, is ever logged.
+//
+// # Faults
+//
+// Config.Fault (package internal/fault) makes the server break one rule on
+// purpose, each at the one place the rule is enforced, so the conformance
+// specs can prove they catch it. No command exposes it.
+package reference
