@@ -38,11 +38,11 @@ func fakeResult(seed uint64, shard Shard, t0 int64) *Result {
 	m.RecordConnect(2, 0, "chat_not_found")
 	r := &Result{
 		Version: ResultVersion, RunID: "r1",
-		Shards:    []ShardInfo{{Index: shard.Index, Count: shard.Count, Senders: 50, Chats: 5}},
-		Start:     time.Unix(t0-1, 0).UTC(),
-		SendStart: time.Unix(t0, 0).UTC(),
-		SendEnd:   time.Unix(t0+5, 0).UTC(),
-		End:       time.Unix(t0+6, 0).UTC(),
+		Shards:     []ShardInfo{{Index: shard.Index, Count: shard.Count, Senders: 50, Chats: 5}},
+		Start:      time.Unix(t0-1, 0).UTC(),
+		SendStart:  time.Unix(t0, 0).UTC(),
+		SendEnd:    time.Unix(t0+5, 0).UTC(),
+		End:        time.Unix(t0+6, 0).UTC(),
 		SelfChecks: []SelfCheck{{Shard: shard.Index, Valid: true}},
 	}
 	r.Counts, r.Histograms = m.Snapshot()

@@ -167,7 +167,16 @@ func runLoad(ctx context.Context, cmd *cobra.Command, f *loadFlags, stdout, stde
 	if err != nil {
 		return err
 	}
-	if cfg.Target == "" {
+	// Validate first (it fills defaults), so a bad flag is reported before
+	// a server or a display starts.
+	embedded := cfg.Target == ""
+	if embedded {
+		cfg.Target = "http://127.0.0.1:1"
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if embedded {
 		dir, err := os.MkdirTemp("", "wcp-load-*")
 		if err != nil {
 			return fmt.Errorf("embedded reference: %w", err)
@@ -183,11 +192,6 @@ func runLoad(ctx context.Context, cmd *cobra.Command, f *loadFlags, stdout, stde
 		}
 		defer srv.Close()
 		cfg.Target, cfg.Embedded = srv.URL(), true
-	}
-	// Validate now (it fills defaults) so a bad flag is reported before
-	// any progress display starts.
-	if err := cfg.Validate(); err != nil {
-		return err
 	}
 	if f.cpuProfile != "" {
 		fh, err := os.Create(f.cpuProfile)

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wcp-project/wcp/load"
+	"github.com/wcp-project/wcp/reference"
+)
+
+func runArgs(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, errb bytes.Buffer
+	err := run(ctx, args, &out, &errb)
+	return out.String() + errb.String(), err
+}
+
+func TestLoadBadFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		frag string
+	}{
+		{[]string{"--rate", "-5"}, "rate must not be negative"},
+		{[]string{"--stages", "30s"}, "DURATION:RATE"},
+		{[]string{"--stages", "30s:1000,abc:5"}, "bad duration"},
+		{[]string{"--stages", "10s:100", "--duration", "5s"}, "exclude each other"},
+		{[]string{"--shard", "3/2", "--rate", "10"}, "i must be in 0..1"},
+		{[]string{"--shard", "1/4", "--chats", "3", "--rate", "10", "--run-id", "x"}, "need at least 4 chats"},
+		{[]string{"--shard", "1/2", "--rate", "10"}, "needs --run-id"},
+		{[]string{"--rate", "10", "--inflight", "1"}, "exclude each other"},
+		{[]string{}, "give a rate"},
+		{[]string{"--senders", "0", "--rate", "1"}, "senders must be at least 1"},
+		{[]string{"--senders", "2", "--chats", "5", "--rate", "1"}, "may not exceed senders"},
+		{[]string{"--forged-ratio", "1.5", "--rate", "1"}, "forged-ratio must be in 0..1"},
+		{[]string{"--body-bytes", "5", "--rate", "1"}, "body-bytes must be in"},
+		{[]string{"--ttl", "5000", "--rate", "1"}, "ttl must be in"},
+		{[]string{"--threshold", "bogus<1", "--rate", "1"}, "unknown metric"},
+		{[]string{"--threshold", "ack_p99<50", "--rate", "1"}, "needs a duration"},
+		{[]string{"--target", "ftp://x", "--rate", "1"}, "scheme must be http"},
+		{[]string{"--progress", "fancy", "--rate", "1"}, "want auto, bars, lines or none"},
+		{[]string{"--senders", "many"}, "invalid argument"},
+		{[]string{"extra"}, "unknown command"},
+		{[]string{"--ack-timeout", "0s", "--rate", "1"}, "must be positive"},
+	}
+	for _, c := range cases {
+		out, err := runArgs(t, append([]string{"load"}, c.args...)...)
+		if err == nil {
+			t.Errorf("load %v succeeded:\n%s", c.args, out)
+			continue
+		}
+		var ee *exitError
+		if errors.As(err, &ee) {
+			t.Errorf("load %v: exit code %d, want 1 for a usage error", c.args, ee.code)
+		}
+		if !strings.Contains(err.Error(), c.frag) {
+			t.Errorf("load %v: error %q, want one mentioning %q", c.args, err, c.frag)
+		}
+	}
+}
+
+func TestLoadHelpExplainsEveryFlag(t *testing.T) {
+	out, err := runArgs(t, "load", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"--target", "--senders", "--chats", "--rate", "--inflight", "--stages", "--duration",
+		"--body-bytes", "--connect-rate", "--ttl", "--forged-ratio", "--shard", "--run-id", "--out", "--html",
+		"--threshold", "--ack-timeout", "--grace", "--progress", "merge", "report", "Exit status"} {
+		if !strings.Contains(out, f) {
+			t.Errorf("load --help does not mention %s", f)
+		}
+	}
+}
+
+// A short run on the embedded reference writes a result and an HTML
+// report; report and thresholds read it back.
+func TestLoadEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	dir := t.TempDir()
+	res, html := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html")
+	out, err := runArgs(t, "load", "--senders", "6", "--chats", "2", "--rate", "60", "--duration", "500ms",
+		"--forged-ratio", "0.1", "--grace", "2s", "--progress", "lines", "--out", res, "--html", html,
+		"--threshold", "lost==0,forged_accepted==0,sessions==6")
+	if err != nil {
+		t.Fatalf("load: %v\n%s", err, out)
+	}
+	for _, want := range []string{"phase: sending", "PASS", "thresholds: all 3 hold", "ack (from intended)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	page, err := os.ReadFile(html)
+	if err != nil || !bytes.Contains(page, []byte("<svg")) {
+		t.Errorf("html report: %v", err)
+	}
+	out, err = runArgs(t, "load", "report", res, "--html", filepath.Join(dir, "again.html"))
+	if err != nil || !strings.Contains(out, "PASS") {
+		t.Errorf("report: %v\n%s", err, out)
+	}
+	_, err = runArgs(t, "load", "report", res, "--threshold", "ack_p99<1us")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 {
+		t.Errorf("broken threshold: %v, want exit code 2", err)
+	}
+	if _, err := runArgs(t, "load", "report", filepath.Join(dir, "missing.json")); err == nil {
+		t.Errorf("report of a missing file succeeded")
+	}
+}
+
+// Two shards as two command runs against one server, merged by the merge
+// command: the merged counters are the sums.
+func TestLoadShardsAndMerge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	srv, err := reference.Open(context.Background(), reference.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			shard := []string{"0/2", "1/2"}[i]
+			out, err := runArgs(t, "load", "--target", srv.URL(), "--senders", "12", "--chats", "4", "--rate", "100",
+				"--duration", "1s", "--run-id", "cmdshards", "--shard", shard, "--progress", "none",
+				"--out", filepath.Join(dir, "s"+shard[:1]+".json"))
+			if err != nil {
+				err = errors.New(err.Error() + "\n" + out)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := filepath.Join(dir, "all.json")
+	if out, err := runArgs(t, "load", "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s1.json"), "-o", all); err != nil {
+		t.Fatalf("merge: %v\n%s", err, out)
+	}
+	read := func(p string) *load.Result {
+		fh, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fh.Close()
+		r, err := load.Decode(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b, m := read(filepath.Join(dir, "s0.json")), read(filepath.Join(dir, "s1.json")), read(all)
+	if m.Counts.Sent != a.Counts.Sent+b.Counts.Sent || m.Counts.Delivered != a.Counts.Delivered+b.Counts.Delivered ||
+		m.Counts.Sessions != 12 || m.Hist(load.HistDelivery).Count() != m.Counts.Delivered {
+		t.Errorf("merged %+v\nfrom %+v\nand %+v", m.Counts, a.Counts, b.Counts)
+	}
+	if m.Counts.Delivered != 3*m.Counts.Acked || m.Failed() {
+		t.Errorf("merged run: delivered %d of 3×%d acked, failures %v", m.Counts.Delivered, m.Counts.Acked, m.Failures)
+	}
+	if _, err := runArgs(t, "load", "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s0.json")); err == nil {
+		t.Errorf("merging one shard twice succeeded")
+	}
+}
