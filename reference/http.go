@@ -61,12 +61,22 @@ func (s *Server) newHandler(socketIO, metrics http.Handler) http.Handler {
 		defer s.recoverHTTP(w, r)
 		// The mux would answer an unclean path with a redirect; the protocol
 		// has no such paths, so they are simply unknown.
-		if p := r.URL.Path; p == "" || p[0] != '/' || (path.Clean(p) != p && path.Clean(p)+"/" != p) || r.Method == http.MethodConnect {
+		if p := r.URL.Path; !cleanPath(p) || r.Method == http.MethodConnect {
 			s.writeError(w, wcp.Errorf(wcp.CodeNotFound, "no such path"))
 			return
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// cleanPath reports whether p is absolute and clean, but for one trailing
+// slash (Socket.IO's "/socket.io/").
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || (c != "/" && c+"/" == p)
 }
 
 // dispatch picks the handler for r.Method; nil methods means "no such path".
