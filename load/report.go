@@ -111,8 +111,9 @@ func WriteText(w io.Writer, r *Result) error {
 		if sc.SharedWithServer {
 			who = "generator + embedded server"
 		}
-		fmt.Fprintf(&b, "self-check shard %d: %s CPU %.2fs over %.1fs on %d CPUs (%.0f%%), %.1f µs CPU per message; scheduler lag p99 %.2fms; pacer lag p99 %.2fms: %s\n",
-			sc.Shard, who, sc.CPUSeconds, sc.WallSeconds, sc.GOMAXPROCS, 100*sc.CPUUtil, sc.CPUPerMessageUS, sc.SchedLagP99MS, sc.DispatchLagP99MS, verdict)
+		fmt.Fprintf(&b, "self-check shard %d: %s CPU %.2fs over %.1fs on %d CPUs (%.0f%%), %.1f µs CPU per message; scheduler lag p99 %.2fms; pacer lag p99 %.2fms; memory per session %.1f KiB RSS, %.1f KiB heap+stack; max RSS %.0f MiB: %s\n",
+			sc.Shard, who, sc.CPUSeconds, sc.WallSeconds, sc.GOMAXPROCS, 100*sc.CPUUtil, sc.CPUPerMessageUS, sc.SchedLagP99MS, sc.DispatchLagP99MS,
+			sc.SessionRSSKiB, sc.SessionHeapKiB, sc.MaxRSSMiB, verdict)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)

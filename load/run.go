@@ -345,7 +345,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.books = append(r.books, &chatBook{})
 	}
 	prog.Phase("connect")
+	runtime.GC()
+	rss0, heap0 := memNow()
 	cerr := r.connectAll(ctx, w, plan)
+	runtime.GC()
+	rss1, heap1 := memNow()
 	defer r.closeAll()
 	if cerr != nil {
 		return nil, fmt.Errorf("connect: %w", cerr)
@@ -421,6 +425,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Series = r.m.Series()
 	res.End = time.Now().UTC()
 	sc := SelfCheck{Shard: cfg.Shard.Index, SharedWithServer: cfg.Embedded}
+	if n := float64(len(r.sessions)); n > 0 {
+		sc.SessionRSSKiB = (float64(rss1) - float64(rss0)) / n / 1024
+		sc.SessionHeapKiB = (float64(heap1) - float64(heap0)) / n / 1024
+	}
 	judgeSelf(&sc, cpu1-cpu0, sendEnd.Sub(r.start), res.Counts.Sent, res.Hist(HistSchedLag), res.Hist(HistDispatch))
 	res.SelfChecks = []SelfCheck{sc}
 	res.Notes = r.notes

@@ -3,7 +3,10 @@ package load
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -37,13 +40,35 @@ type SelfCheck struct {
 	CPUPerMessageUS float64 `json:"cpu_per_message_us"`
 	// SharedWithServer: the target ran in this process, so CPU figures
 	// cover both and the CPU limit is not applied.
-	SharedWithServer bool     `json:"shared_with_server"`
-	SchedLagP99MS    float64  `json:"sched_lag_p99_ms"`
-	SchedLagMaxMS    float64  `json:"sched_lag_max_ms"`
-	DispatchLagP99MS float64  `json:"dispatch_lag_p99_ms"`
-	HeapMiB          float64  `json:"heap_mib"`
-	Valid            bool     `json:"valid"`
-	Reasons          []string `json:"reasons,omitempty"`
+	SharedWithServer bool    `json:"shared_with_server"`
+	SchedLagP99MS    float64 `json:"sched_lag_p99_ms"`
+	SchedLagMaxMS    float64 `json:"sched_lag_max_ms"`
+	DispatchLagP99MS float64 `json:"dispatch_lag_p99_ms"`
+	HeapMiB          float64 `json:"heap_mib"`
+	MaxRSSMiB        float64 `json:"max_rss_mib"`
+	// Memory per connected session, measured across the connect phase:
+	// resident set and Go heap + stacks grown per session (with an
+	// embedded server they include its side of each session too).
+	SessionRSSKiB  float64  `json:"session_rss_kib"`
+	SessionHeapKiB float64  `json:"session_heap_kib"`
+	Valid          bool     `json:"valid"`
+	Reasons        []string `json:"reasons,omitempty"`
+}
+
+// memNow samples the resident set (Linux /proc; 0 elsewhere) and the Go
+// heap plus goroutine stacks in use.
+func memNow() (rss, heap uint64) {
+	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
+		f := strings.Fields(string(b))
+		if len(f) > 1 {
+			if pages, err := strconv.ParseUint(f[1], 10, 64); err == nil {
+				rss = pages * uint64(os.Getpagesize())
+			}
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return rss, ms.HeapInuse + ms.StackInuse
 }
 
 // cpuTime is the process's user + system CPU time so far.
@@ -91,6 +116,10 @@ func judgeSelf(sc *SelfCheck, cpu, wall time.Duration, sent int64, sched, dispat
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	sc.HeapMiB = float64(ms.HeapInuse) / (1 << 20)
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		sc.MaxRSSMiB = float64(ru.Maxrss) / 1024 // kilobytes on Linux
+	}
 	sc.Valid = true
 	if !sc.SharedWithServer && sc.CPUUtil > selfCPULimit {
 		sc.Reasons = append(sc.Reasons, fmt.Sprintf("generator used %.0f%% of its %d CPUs (limit %.0f%%)", 100*sc.CPUUtil, sc.GOMAXPROCS, 100*selfCPULimit))

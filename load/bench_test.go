@@ -1,0 +1,117 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wcp-project/wcp/client"
+)
+
+// benchTarget is the server the benchmarks drive: $WCP_LOAD_TARGET, or the
+// reference started in a process of its own (so that this process's CPU
+// and memory are the generator's alone).
+func benchTarget(b *testing.B) string {
+	b.Helper()
+	if t := os.Getenv("WCP_LOAD_TARGET"); t != "" {
+		return t
+	}
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "refserve")
+	build := exec.Command("go", "build", "-o", bin, "github.com/wcp-project/wcp/load/internal/refserve")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("build refserve: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "wcp.db"))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatalf("refserve: %v", err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// BenchmarkIdleSessionMemory connects b.N idle senders (10 per chat) and
+// reports what each costs this process: resident set and Go heap+stacks.
+//
+//	go test ./load -run - -bench IdleSessionMemory -benchtime 2000x
+func BenchmarkIdleSessionMemory(b *testing.B) {
+	target := benchTarget(b)
+	n := b.N
+	chats := max(n/10, 1)
+	cfg := Config{Target: target, Senders: n, Chats: chats, Inflight: 1, Duration: time.Second}
+	if err := cfg.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	plan, err := Split(cfg.Senders, cfg.Chats, cfg.Shard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	w, err := setup(ctx, &cfg, plan, client.New(target, nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &runner{cfg: &cfg, m: NewMetrics(8), byChat: map[*chatBook][]*session{}}
+	for range plan.Chats {
+		r.books = append(r.books, &chatBook{})
+	}
+	runtime.GC()
+	rss0, heap0 := memNow()
+	g0 := runtime.NumGoroutine()
+	b.ResetTimer()
+	if err := r.connectAll(ctx, w, plan); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	time.Sleep(200 * time.Millisecond) // let dial goroutines finish
+	runtime.GC()
+	rss1, heap1 := memNow()
+	g1 := runtime.NumGoroutine()
+	if len(r.sessions) != n {
+		b.Fatalf("%d of %d sessions connected", len(r.sessions), n)
+	}
+	b.ReportMetric((float64(rss1)-float64(rss0))/float64(n)/1024, "rss-KiB/session")
+	b.ReportMetric((float64(heap1)-float64(heap0))/float64(n)/1024, "heap-KiB/session")
+	b.ReportMetric(float64(g1-g0)/float64(n), "goroutines/session")
+	r.closeAll()
+}
+
+// BenchmarkMessageCPU runs the closed-loop profile (200 senders, 20 chats,
+// one message in flight each) for 5 s and reports this process's CPU time
+// per signed message, its ~10 deliveries included.
+//
+//	go test ./load -run - -bench MessageCPU -benchtime 1x
+func BenchmarkMessageCPU(b *testing.B) {
+	target := benchTarget(b)
+	for range b.N {
+		res, err := Run(context.Background(), Config{Target: target, Senders: 200, Chats: 20, Inflight: 1, Duration: 5 * time.Second})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := res.SelfChecks[0]
+		b.ReportMetric(sc.CPUPerMessageUS, "cpu-µs/msg")
+		b.ReportMetric(res.AckRate(), "acks/s")
+		b.ReportMetric(res.DeliveryRate(), "deliveries/s")
+		b.ReportMetric(float64(res.Hist(HistAck).Quantile(99))/1e6, "ack-p99-ms")
+		if res.Failed() {
+			b.Fatalf("run failed: %v", res.Failures)
+		}
+	}
+}
