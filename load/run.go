@@ -54,6 +54,9 @@ type Config struct {
 	Grace time.Duration
 	// Shard is this process's part of the run.
 	Shard Shard
+	// StartAt, when set, is the wall-clock time sending begins (after
+	// setup and connect), so that shards on several machines send together.
+	StartAt time.Time
 	// RunID names the run in users, workspaces and results.
 	RunID string
 	// HTTPClient for setup calls (nil: one sized for SetupConcurrency).
@@ -356,6 +359,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if len(r.sessions) == 0 {
 		return nil, fmt.Errorf("connect: no sender could connect (%s)", strings.Join(r.notes, "; "))
+	}
+
+	if !cfg.StartAt.IsZero() {
+		if d := time.Until(cfg.StartAt); d > 0 {
+			prog.Phase(fmt.Sprintf("waiting %v for --start-at", d.Round(time.Millisecond)))
+			realClock{}.Sleep(ctx, d)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+		} else {
+			r.note(fmt.Sprintf("start-at %s had passed when the shard was ready (%v late)", cfg.StartAt.Format(time.RFC3339), -d))
+		}
 	}
 
 	// Sending.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +63,7 @@ const loadExample = `  # 200 senders in 20 chats, 1 message in flight each, 10 s
 
 type loadFlags struct {
 	target, stages, shard, runID, out, html, threshold, progress  string
+	startAt                                                       string
 	cpuProfile                                                    string
 	senders, chats, inflight, bodyBytes, ttl, connConc, setupConc int
 	rate, connectRate, forged                                     float64
@@ -103,6 +105,7 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.html, "html", "", "also write an HTML report (inline SVG charts, opens with no network) to this file")
 	fl.StringVar(&f.threshold, "threshold", "", "pass/fail conditions, e.g. 'ack_p99<50ms,delivery_p99<100ms,lost==0,ack_rate>=20000'; a broken one exits 2. Metrics: "+strings.Join(load.ThresholdMetrics(), ", "))
 	fl.StringVar(&f.progress, "progress", "auto", "live progress: auto (bars on a terminal, a line per second otherwise), bars, lines or none")
+	fl.StringVar(&f.startAt, "start-at", "", "wall-clock time to start sending, RFC 3339 (2026-11-26T15:00:00Z) or Unix seconds; shards given the same time send together (setup and connect happen before)")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of this process, covering setup, connect and sending, to this file; with the embedded reference it profiles the server too")
 	cmd.AddCommand(newLoadMergeCmd(stdout), newLoadReportCmd(stdout))
 	return cmd
@@ -134,6 +137,13 @@ func (f *loadFlags) config(cmd *cobra.Command) (load.Config, error) {
 			return cfg, errors.New("--duration and --stages exclude each other: the stages' durations add up to the sending time")
 		}
 		cfg.Duration = 0
+	}
+	if f.startAt != "" {
+		t, err := parseStartAt(f.startAt)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.StartAt = t
 	}
 	sh, err := load.ParseShard(f.shard)
 	if err != nil {
@@ -245,7 +255,12 @@ func verdict(res *load.Result, ths []load.Threshold, stdout io.Writer) error {
 	return nil
 }
 
+// writeFile writes path (making its directory, so shards can write into
+// a fresh shared volume) through fill.
 func writeFile(path string, fill func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	fh, err := os.Create(path)
 	if err != nil {
 		return err
@@ -258,6 +273,40 @@ func writeFile(path string, fill func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+func parseStartAt(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+		return time.Unix(n, 0), nil
+	}
+	return time.Time{}, fmt.Errorf("--start-at %q: want RFC 3339 (2026-11-26T15:00:00Z) or Unix seconds", s)
+}
+
+// resultFiles expands directory arguments into the *.json files in them.
+func resultFiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		m, err := filepath.Glob(filepath.Join(a, "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("%s: no .json results in this directory", a)
+		}
+		out = append(out, m...)
+	}
+	return out, nil
 }
 
 func readResult(path string) (*load.Result, error) {
@@ -276,14 +325,15 @@ func readResult(path string) (*load.Result, error) {
 func newLoadMergeCmd(stdout io.Writer) *cobra.Command {
 	var out, threshold string
 	cmd := &cobra.Command{
-		Use:   "merge RESULT.json... -o ALL.json",
+		Use:   "merge RESULT.json|DIR... -o ALL.json",
 		Short: "Combine the JSON results of several shards (or runs) into one",
 		Long: `Merge adds up the results of the shards of one run (wcp load --shard i/n):
 counters and HdrHistograms add, per-second series add second by second by
 wall clock, rates are computed over the union of the sending windows, and
 the merged run is valid only if every shard was. Because a shard owns its
 chats whole, the merged delivery accounting is exact. The same shard of the
-same run given twice is an error.`,
+same run given twice is an error. A directory argument stands for the *.json
+files in it.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ths []load.Threshold
@@ -293,8 +343,12 @@ same run given twice is an error.`,
 					return fmt.Errorf("--threshold: %w", err)
 				}
 			}
+			files, err := resultFiles(args)
+			if err != nil {
+				return err
+			}
 			var rs []*load.Result
-			for _, a := range args {
+			for _, a := range files {
 				r, err := readResult(a)
 				if err != nil {
 					return err
