@@ -227,9 +227,9 @@ func waitHealthy(ctx context.Context, baseURL string, timeout time.Duration, exi
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	hc := &http.Client{Timeout: time.Second}
-	last := errors.New("no answer yet")
 	for {
-		if last = healthz(ctx, hc, baseURL); last == nil {
+		last := healthz(ctx, hc, baseURL)
+		if last == nil {
 			return nil
 		}
 		select {
