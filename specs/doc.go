@@ -26,9 +26,10 @@
 //
 // Other variables:
 //
-//   - WCP_REPORT_DIR: where wcp-rules.json (rule ID -> passed/failed/skipped)
-//     goes when neither --junit-report nor --json-report names a directory;
-//     the current directory when unset.
+//   - WCP_REPORT_DIR: where wcp-rules.json (rule ID -> passed/failed/skipped,
+//     with the failing specs) goes. Unset, it goes beside Ginkgo's
+//     --json-report or --junit-report output (use --output-dir or an
+//     absolute path with the ginkgo CLI), else into the current directory.
 //   - WCP_REFERENCE_FAULT: exists only for the project's self-test
 //     (specs/selfcheck): it starts the embedded reference with one of its
 //     deliberate defects (internal/fault). It is refused with any other

@@ -74,20 +74,47 @@ func ruleTable(r Report) []ruleResult {
 	return out
 }
 
-// reportDir is where wcp-rules.json goes: beside Ginkgo's own JSON or JUnit
-// report when one is asked for, else WCP_REPORT_DIR, else the current
-// directory.
+// reportDir is where wcp-rules.json goes: WCP_REPORT_DIR when set, else
+// beside Ginkgo's own JSON or JUnit report when one is asked for, else the
+// current directory (the package directory under the ginkgo CLI).
+//
+// With the ginkgo CLI, "beside" holds for --output-dir and for absolute
+// report paths; a relative path without --output-dir is resolved by the
+// CLI against the directory it was started in, which the suite cannot see,
+// so the file then lands in the package directory.
 func reportDir() string {
-	_, rc := GinkgoConfiguration()
-	for _, p := range []string{rc.JSONReport, rc.JUnitReport} {
-		if p != "" {
-			return filepath.Dir(p)
-		}
-	}
 	if d := os.Getenv("WCP_REPORT_DIR"); d != "" {
 		return d
 	}
+	_, rc := GinkgoConfiguration()
+	for _, p := range []string{rc.JSONReport, rc.JUnitReport} {
+		if p != "" {
+			return filepath.Dir(undoCLIJoin(p))
+		}
+	}
 	return "."
+}
+
+// undoCLIJoin repairs a report path the ginkgo CLI mangled: without
+// --output-dir it joins the package directory with the flag's value even
+// when that value is absolute (/pkg/dir + /tmp/out/r.json), then moves its
+// own report to the right place afterwards. A path under the working
+// directory whose remainder names an existing absolute directory is taken
+// to be such a join.
+func undoCLIJoin(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	rel, err := filepath.Rel(wd, p)
+	if err != nil || strings.HasPrefix(rel, "..") || filepath.Dir(rel) == "." {
+		return p
+	}
+	abs := string(filepath.Separator) + rel
+	if fi, err := os.Stat(filepath.Dir(abs)); err == nil && fi.IsDir() {
+		return abs
+	}
+	return p
 }
 
 var _ = ReportAfterSuite("WCP/1 rule table", func(r Report) {
