@@ -2,6 +2,7 @@ package specs
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"strings"
 	"time"
@@ -92,6 +93,27 @@ var _ = Describe("Sending (MSG-1)", func() {
 		for _, x := range []*client.Session{s, obs} {
 			Eventually(x.Received).WithTimeout(3*time.Second).Should(Equal([]wcp.Message{m}), "delivered as stored")
 			Expect(x.Violations()).To(BeEmpty())
+		}
+	})
+
+	It("MSG-1: the sender gets the acknowledgement before its own message event", Label("MSG-1"), func() {
+		w := newWorld()
+		raw, info := w.rawSession(w.member, w.chat.ID)
+		for nonce := int64(1); nonce <= 3; nonce++ {
+			body := uniqueBody("ack first")
+			sig, err := wcp.Sign(info.MessageKey, w.chat.ID, info.SessionID, nonce, body)
+			Expect(err).NotTo(HaveOccurred())
+			id := uint64(nonce)
+			Expect(raw.Emit(fmt.Sprintf(`["message",{"chat_id":%q,"nonce":%d,"body":%q,"message_string":%q}]`, w.chat.ID, nonce, body, sig), &id)).To(Succeed())
+			p, err := raw.Read(w.ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(p.Type).To(Equal(byte(client.PacketAck)), "the first packet after the send is its ack, got %c %s", p.Type, p.Data)
+			Expect(p.ID).NotTo(BeNil())
+			Expect(*p.ID).To(Equal(id))
+			p, err = raw.Read(w.ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(p.Type).To(Equal(byte(client.PacketEvent)), "then the message event, got %c %s", p.Type, p.Data)
+			Expect(string(p.Data)).To(HavePrefix(`["message",`))
 		}
 	})
 
