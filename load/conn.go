@@ -19,13 +19,14 @@ import (
 // wire is a lean Socket.IO v5 / Engine.IO v4 client over one websocket,
 // purpose-built for load: it speaks only what a sender needs (CONNECT with
 // auth, `session`, emitting `message` with an ack id, reading acks,
-// deliveries and pings) and reads frames into pooled buffers, so an idle
-// session costs one blocked goroutine and a small read buffer, and a
-// delivery costs a scan of its bytes instead of a JSON round trip through
-// maps. Writes are serialized by wmu.
+// deliveries and pings), and a delivery costs a scan of its bytes instead
+// of a JSON round trip through maps. Plain ws:// targets go over rawWS (one
+// read syscall per batch of frames, no buffer held while idle); wss:// over
+// gorilla/websocket.
 type wire struct {
+	raw *rawWS
 	ws  *websocket.Conn
-	wmu sync.Mutex
+	wmu sync.Mutex // gorilla writes
 }
 
 // The write buffer is pooled (an idle session holds none); the read buffer
@@ -67,29 +68,38 @@ var errServerClosed = errors.New("server closed the connection")
 func dialWire(ctx context.Context, wsURL string, auth wcp.Auth, timeout time.Duration) (*wire, wcp.Session, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	ws, _, err := dialer.DialContext(ctx, wsURL, nil)
-	if err != nil {
-		return nil, wcp.Session{}, fmt.Errorf("dial: %w", err)
+	w := &wire{}
+	if strings.HasPrefix(wsURL, "ws:") {
+		raw, err := dialRawWS(ctx, wsURL)
+		if err != nil {
+			return nil, wcp.Session{}, fmt.Errorf("dial: %w", err)
+		}
+		w.raw = raw
+	} else {
+		ws, _, err := dialer.DialContext(ctx, wsURL, nil)
+		if err != nil {
+			return nil, wcp.Session{}, fmt.Errorf("dial: %w", err)
+		}
+		w.ws = ws
 	}
-	w := &wire{ws: ws}
 	info, err := w.handshake(ctx, auth)
 	if err != nil {
-		ws.Close()
+		w.close()
 		return nil, wcp.Session{}, err
 	}
-	// Deadlines from here on are the reader's business.
-	_ = ws.SetReadDeadline(time.Time{})
 	return w, info, nil
 }
 
 func (w *wire) handshake(ctx context.Context, auth wcp.Auth) (wcp.Session, error) {
-	dl, _ := ctx.Deadline()
-	_ = w.ws.SetReadDeadline(dl)
-	// Close the socket if ctx ends early, to unblock the reads.
-	stop := context.AfterFunc(ctx, func() { _ = w.ws.SetReadDeadline(time.Now()) })
-	defer stop()
-
-	f, err := w.readFrame()
+	if w.ws != nil {
+		dl, _ := ctx.Deadline()
+		_ = w.ws.SetReadDeadline(dl)
+		defer w.ws.SetReadDeadline(time.Time{})
+		// Unblock the reads if ctx ends early.
+		stop := context.AfterFunc(ctx, func() { _ = w.ws.SetReadDeadline(time.Now()) })
+		defer stop()
+	}
+	f, err := w.readFrame(ctx)
 	if err != nil {
 		return wcp.Session{}, fmt.Errorf("engine.io open: %w", err)
 	}
@@ -105,7 +115,7 @@ func (w *wire) handshake(ctx context.Context, auth wcp.Auth) (wcp.Session, error
 	}
 	connected := false
 	for {
-		f, err := w.readFrame()
+		f, err := w.readFrame(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return wcp.Session{}, fmt.Errorf("connect: no session in time: %w", ctx.Err())
@@ -152,20 +162,69 @@ func connectError(b []byte) error {
 	return &wcp.Error{Code: wcp.Code(p.Data.Code), Message: p.Message}
 }
 
-// readFrame reads one whole frame (handshake only; the hot path uses pooled buffers).
-func (w *wire) readFrame() ([]byte, error) {
+// readFrame reads one whole message (handshake only).
+func (w *wire) readFrame(ctx context.Context) ([]byte, error) {
+	if w.raw != nil {
+		return w.raw.readMessage(ctx)
+	}
 	_, b, err := w.ws.ReadMessage()
 	return b, err
 }
 
-// write sends one text frame.
+// write sends one text message.
 func (w *wire) write(b []byte) error {
+	if w.raw != nil {
+		return w.raw.write(b)
+	}
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
 	return w.ws.WriteMessage(websocket.TextMessage, b)
 }
 
-func (w *wire) close() { _ = w.ws.Close() }
+// send writes one message that must leave within d.
+func (w *wire) send(b []byte, d time.Duration) error {
+	if w.raw != nil {
+		w.raw.setWriteDeadline(time.Now().Add(d))
+		return w.raw.write(b)
+	}
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	_ = w.ws.SetWriteDeadline(time.Now().Add(d))
+	return w.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+// serve reads until the connection ends, handing every message to onText
+// (the bytes are valid only during the call).
+func (w *wire) serve(onText func([]byte)) {
+	if w.raw != nil {
+		w.raw.serve(onText)
+		return
+	}
+	for {
+		_, rd, err := w.ws.NextReader()
+		if err != nil {
+			return
+		}
+		bp := bufPool.Get().(*[]byte)
+		buf, err := readInto((*bp)[:0], rd)
+		if err == nil {
+			onText(buf)
+		}
+		*bp = buf[:0]
+		bufPool.Put(bp)
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (w *wire) close() {
+	if w.raw != nil {
+		w.raw.close()
+		return
+	}
+	_ = w.ws.Close()
+}
 
 func clipBytes(b []byte) string {
 	if len(b) > 200 {

@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/wcp-project/wcp"
 )
 
@@ -143,11 +141,7 @@ func (s *session) emit(at int64) {
 	s.pmu.Unlock()
 	r.m.RecordSent(s.key, time.Duration(now-at), forged)
 
-	s.w.wmu.Lock()
-	_ = s.w.ws.SetWriteDeadline(time.Now().Add(r.cfg.AckTimeout))
-	err := s.w.ws.WriteMessage(websocket.TextMessage, f)
-	s.w.wmu.Unlock()
-	if err != nil {
+	if err := s.w.send(f, r.cfg.AckTimeout); err != nil {
 		// The reader notices the broken socket and settles pending acks.
 		s.w.close()
 	}
@@ -159,22 +153,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b 
 func (s *session) read() {
 	r := s.r
 	defer close(s.dead)
-	for {
-		_, rd, err := s.w.ws.NextReader()
-		if err != nil {
-			break
-		}
-		bp := bufPool.Get().(*[]byte)
-		buf, err := readInto((*bp)[:0], rd)
-		if err == nil {
-			s.handle(buf)
-		}
-		*bp = buf[:0]
-		bufPool.Put(bp)
-		if err != nil {
-			break
-		}
-	}
+	s.w.serve(s.handle)
 	wasAlive := s.alive.Swap(false)
 	if wasAlive && !r.closing.Load() {
 		r.disconnects.Add(1)
