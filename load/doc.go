@@ -1,0 +1,60 @@
+// Package load is the WCP load generator: it sets up users, a workspace
+// and chats over HTTP, connects one Socket.IO session per sender, sends
+// signed messages, and checks that every accepted message reached every
+// session of its chat exactly once and in seq order. The wcp command
+// (`wcp load`) turns flags into a Config; this package never reads flags,
+// files or the environment.
+//
+// The roles follow vegeta's split:
+//
+//   - Pacer (pacer.go) is the open-loop schedule: StagedPacer.At(n) is the
+//     intended send time of message n, computed from the rate curve alone.
+//     Pace dispatches each message at its time without waiting on the
+//     server; a slow server makes latencies grow, never the offered rate
+//     shrink. Closed loop (Config.Inflight) keeps W messages per sender in
+//     flight instead.
+//   - The sender (sender.go, conn.go, rawws.go) is one session. The pacer
+//     only appends an intended time to the session's queue; one worker at a
+//     time drains it, assigning nonces and writing in order, so a
+//     session's emits stay in nonce order while the pacer never blocks
+//     (when every worker is busy another starts). Each session's reader
+//     handles acks, deliveries and pings. The body of every message
+//     carries its intended send time, so a receiver computes delivery
+//     latency with no shared table.
+//   - Metrics (metrics.go) take cheap, striped Record calls into
+//     HdrHistograms (microseconds, 3 significant digits): connection-string
+//     fetch, connect to session, ack and delivery (both from the intended
+//     send time, so coordinated omission cannot flatter them), generator
+//     and pacer lag, and the self-check's scheduler lag; plus counters and
+//     a per-second series keyed by wall-clock second.
+//   - Accounting (accounting.go) keeps, per chat, the set of acknowledged
+//     seqs and, per session, the set of received seqs, both as interval
+//     sets: in-order traffic is one interval, so memory is O(sessions +
+//     holes), not O(messages × sessions). After a drain, lost = acked seqs a
+//     live session did not receive; seqs seen twice are duplicates; seqs
+//     below the highest already seen arrived out of order.
+//   - Result (result.go) is what a run measured; Encode/Decode/Merge
+//     (encode.go) write, read and add results; WriteText (report.go) and
+//     WriteHTML (html.go) only write. Thresholds (threshold.go) turn a
+//     result into pass/fail.
+//   - The self-check (selfcheck.go) marks a result invalid when the
+//     generator was its own bottleneck: process CPU above 90% of
+//     GOMAXPROCS, a 10 ms ticker late by more than 20 ms at p99, or the
+//     pacer behind its own schedule by more than 50 ms at p99.
+//   - Shards (shard.go) split a run by chat; see Shard for why their merge
+//     equals one big run.
+//
+// The reference profile ("make bench"): 200 senders in 20 chats, one
+// message in flight each, 10 s, against the embedded reference, writing
+// its JSON result:
+//
+//	wcp load --senders 200 --chats 20 --inflight 1 --duration 10s --out bench.json
+//
+// With the embedded reference the process's CPU covers server and
+// generator; add --cpuprofile to see where the server spends it. The
+// generator's own costs are measured against a reference in a process of
+// its own by BenchmarkMessageCPU and BenchmarkIdleSessionMemory.
+//
+// A run fails (Result.Failures) when a forged message is accepted or
+// delivered, or an acknowledged message is lost, duplicated or reordered.
+package load
