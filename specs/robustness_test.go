@@ -214,11 +214,13 @@ func (w *world) rawSession(a actor, chatID string) (*client.RawConn, wcp.Session
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(c.Close)
 	auth, _ := json.Marshal(authMap(chatID, cs.ConnectionString))
-	p, err := c.Connect(w.ctx, string(auth))
+	ctx, cancel := context.WithTimeout(w.ctx, 5*time.Second)
+	defer cancel()
+	p, err := c.Connect(ctx, string(auth))
 	Expect(err).NotTo(HaveOccurred())
 	Expect(p.Type).To(Equal(byte(client.PacketConnect)), "connected: %s", p.Data)
 	for {
-		p, err := c.Read(w.ctx)
+		p, err := c.Read(ctx)
 		Expect(err).NotTo(HaveOccurred(), "waiting for the session event")
 		var ev []json.RawMessage
 		if p.Type != client.PacketEvent || json.Unmarshal(p.Data, &ev) != nil || len(ev) < 2 {

@@ -53,7 +53,10 @@ func expectStatus(resp *client.Response, status int, why ...any) {
 	GinkgoHelper()
 	Expect(resp.Status).To(Equal(status), "%sstatus; body %q", prefix(why), clipped(resp.Body))
 	if len(resp.Body) > 0 {
-		Expect(json.Valid(resp.Body)).To(BeTrue(), "body %q is JSON", clipped(resp.Body))
+		Expect(json.Valid(resp.Body)).To(BeTrue(), "%sbody %q is JSON", prefix(why), clipped(resp.Body))
+		ct, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		Expect(err).NotTo(HaveOccurred(), "%sContent-Type %q", prefix(why), resp.Header.Get("Content-Type"))
+		Expect(ct).To(Equal("application/json"), "%sbodies are JSON", prefix(why))
 	}
 }
 
