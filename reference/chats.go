@@ -20,15 +20,16 @@ func (s *Server) chatRole(ctx context.Context, id, userID string) (wcp.Chat, rol
 	if !wcp.ValidID(id) {
 		return wcp.Chat{}, roleNone, errNoChat
 	}
-	c, err := s.store.Chat(ctx, id)
-	if err != nil {
+	c, owner, member, err := s.store.ChatAccess(ctx, id, userID)
+	switch {
+	case err != nil:
 		return c, roleNone, err
+	case owner == userID:
+		return c, roleOwner, nil
+	case member:
+		return c, roleMember, nil
 	}
-	_, role, err := s.workspaceRole(ctx, c.WorkspaceID, userID)
-	if wcp.ErrorCode(err) == wcp.CodeNotFound {
-		return c, roleNone, errNoChat
-	}
-	return c, role, err
+	return c, roleNone, nil
 }
 
 func (s *Server) createChat(w http.ResponseWriter, r *http.Request) error {

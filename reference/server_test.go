@@ -5,10 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
 	"github.com/wcp-project/wcp/internal/fault"
 	"github.com/wcp-project/wcp/reference"
@@ -130,5 +132,33 @@ func TestCloseIdempotent(t *testing.T) {
 	}
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	w := newWorld(t, srv)
+	s := connect(t, srv, w.member, w.chatID, nil)
+	if _, err := s.Send(ctxT(t), "hi"); err != nil {
+		t.Fatal(err)
+	}
+	s.Emit(ctxT(t), wcp.EventMessage, "not an object")
+	dialAuth(t, srv, map[string]any{"chat_id": w.chatID})
+	status, body := do(t, w.anon, "GET", "/metrics", "")
+	if status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	for _, want := range []string{
+		"wcp_sessions_open 1",
+		"wcp_messages_accepted_total 1",
+		`wcp_messages_refused_total{code="bad_request"} 1`,
+		`wcp_connects_refused_total{code="bad_request"} 1`,
+		"wcp_ack_latency_seconds_count 1",
+		"go_goroutines",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
 	}
 }

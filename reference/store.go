@@ -24,6 +24,9 @@ type Store interface {
 
 	CreateChat(ctx context.Context, c wcp.Chat) error
 	Chat(ctx context.Context, id string) (wcp.Chat, error)
+	// ChatAccess is Chat plus its workspace's owner and whether userID is a
+	// member there.
+	ChatAccess(ctx context.Context, chatID, userID string) (c wcp.Chat, ownerID string, member bool, err error)
 	Chats(ctx context.Context, workspaceID string) ([]wcp.Chat, error)
 	DeleteChat(ctx context.Context, id string) error
 

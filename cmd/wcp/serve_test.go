@@ -5,14 +5,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wcp-project/wcp"
+	"github.com/wcp-project/wcp/client"
 )
 
 func TestServeStartsAndStops(t *testing.T) {
@@ -122,4 +130,137 @@ func TestServeBadFlags(t *testing.T) {
 			t.Errorf("%v: no error", args)
 		}
 	}
+}
+
+// TestServeChild is the server process of TestKill9KeepsAckedMessages; it
+// runs only when that test starts it.
+func TestServeChild(t *testing.T) {
+	db := os.Getenv("WCP_SERVE_CHILD_DB")
+	if db == "" {
+		t.Skip("started by TestKill9KeepsAckedMessages only")
+	}
+	// Runs until the parent kills the process.
+	if err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "error"}, os.Stdout, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startChild runs `wcp serve` on db in a process of its own and returns its
+// URL and the process.
+func startChild(t *testing.T, db string) (string, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$")
+	cmd.Env = append(os.Environ(), "WCP_SERVE_CHILD_DB="+db)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	r := bufio.NewReader(out)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("child gave no URL: %v", err)
+		}
+		if i := strings.Index(line, "http://"); i >= 0 {
+			go io.Copy(io.Discard, r)
+			return strings.TrimSpace(line[i:]), cmd
+		}
+	}
+}
+
+// TestKill9KeepsAckedMessages: every acknowledged message is there after
+// the server process is killed with SIGKILL and started again (MSG-3).
+func TestKill9KeepsAckedMessages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	db := filepath.Join(t.TempDir(), "wcp.db")
+	url, child := startChild(t, db)
+	anon := client.New(url, nil)
+	u, err := anon.CreateUser(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := anon.WithToken(u.Token)
+	ws, err := c.CreateWorkspace(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat, err := c.CreateChat(ctx, ws.ID, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := c.ConnectionString(ctx, chat.ID, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := client.Connect(ctx, url, wcp.Auth{ChatID: chat.ID, ConnectionString: cs.ConnectionString}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Send without waiting, then kill as soon as some acks are in: the
+	// acknowledged ones must all survive, whatever was in flight.
+	var mu sync.Mutex
+	acked := map[int64]string{}
+	for i := range 200 {
+		body := fmt.Sprint("m", i)
+		s.SendAsync(s.Next(body), func(a wcp.Ack, err error) {
+			if err == nil && a.OK {
+				mu.Lock()
+				acked[a.Seq] = body
+				mu.Unlock()
+			}
+		})
+	}
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 50 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	s.Close()
+	mu.Lock()
+	want := maps.Clone(acked)
+	mu.Unlock()
+
+	url2, _ := startChild(t, db)
+	c2 := client.New(url2, nil).WithToken(u.Token)
+	msgs, err := c2.AllMessages(ctx, chat.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for i, m := range msgs {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("after restart, message %d has seq %d", i, m.Seq)
+		}
+		got[m.Seq] = m.Body
+	}
+	for seq, body := range want {
+		if got[seq] != body {
+			t.Fatalf("acknowledged seq %d (%q) lost: got %q", seq, body, got[seq])
+		}
+	}
+	t.Logf("%d acknowledged before kill -9, %d stored after restart", len(want), len(msgs))
+	// The stored secret survives too: the old connection string still works.
+	s2, err := client.Connect(ctx, url2, wcp.Auth{ChatID: chat.ID, ConnectionString: cs.ConnectionString}, nil)
+	if err != nil {
+		t.Fatalf("connection string after restart: %v", err)
+	}
+	s2.Close()
 }

@@ -65,3 +65,20 @@ func (db *DB) DeleteChat(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// ChatAccess returns a chat with its workspace's owner and whether userID is
+// a member of that workspace, in one query: every chat-level call and every
+// connect needs all three. A missing chat is a not_found *wcp.Error.
+func (db *DB) ChatAccess(ctx context.Context, chatID, userID string) (c wcp.Chat, ownerID string, member bool, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT c.id, c.workspace_id, c.title, c.created_at, w.owner_id,
+			EXISTS (SELECT 1 FROM members m WHERE m.workspace_id = c.workspace_id AND m.user_id = ?2)
+		FROM chats c JOIN workspaces w ON w.id = c.workspace_id WHERE c.id = ?1`, chatID, userID).
+		Scan(&c.ID, &c.WorkspaceID, &c.Title, &c.CreatedAt, &ownerID, &member)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, "", false, notFound("chat")
+	}
+	if err != nil {
+		return c, "", false, fmt.Errorf("chat access: %w", err)
+	}
+	return c, ownerID, member, nil
+}

@@ -27,13 +27,7 @@ func (db *DB) AppendMessages(ctx context.Context, msgs []wcp.Message) (stored []
 		return nil, fmt.Errorf("append messages: %w", err)
 	}
 	defer tx.Rollback()
-	// The EXISTS guard turns "chat deleted while the message was queued" into
-	// a skipped row instead of a foreign-key failure of the whole batch.
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages(chat_id, seq, id, user_id, body, sent_at)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM chats WHERE id = ?1)`)
-	if err != nil {
-		return nil, fmt.Errorf("append messages: %w", err)
-	}
+	stmt := tx.StmtContext(ctx, db.insertMessage)
 	defer stmt.Close()
 	stored = make([]bool, len(msgs))
 	for i, m := range msgs {
