@@ -297,10 +297,14 @@ func (r *runner) startWorker() {
 	})
 }
 
-// refill keeps a closed-loop sender's window full.
+// refill keeps a closed-loop sender's window full. It runs on the
+// session's reader and emits the next message right there, saving a
+// hand-off to a worker per message; a closed loop has at most Inflight
+// messages outstanding, so the write cannot fill the socket and stall the
+// reader.
 func (r *runner) refill(s *session) {
 	if r.cfg.Inflight > 0 && r.sending.Load() {
-		s.enqueue(r.now())
+		s.sendNow(r.now())
 	}
 }
 

@@ -69,7 +69,25 @@ func (s *session) enqueue(at int64) bool {
 	return true
 }
 
-// drain emits everything queued; run by one worker at a time.
+// sendNow emits a message intended at offset at on the calling goroutine,
+// unless a worker is draining this session, which then takes it in order.
+func (s *session) sendNow(at int64) {
+	if !s.alive.Load() {
+		return
+	}
+	s.qmu.Lock()
+	s.queue = append(s.queue, at)
+	if s.scheduled {
+		s.qmu.Unlock()
+		return
+	}
+	s.scheduled = true
+	s.qmu.Unlock()
+	s.drain()
+}
+
+// drain emits everything queued; run by one goroutine at a time (the one
+// that set scheduled).
 func (s *session) drain() {
 	var batch []int64
 	for {
