@@ -30,16 +30,23 @@ func (db *DB) AppendMessages(ctx context.Context, msgs []wcp.Message) (stored []
 	stmt := tx.StmtContext(ctx, db.insertMessage)
 	defer stmt.Close()
 	stored = make([]bool, len(msgs))
+	gone := map[string]bool{}
 	for i, m := range msgs {
-		res, err := stmt.ExecContext(ctx, m.ChatID, m.Seq, m.ID, m.UserID, m.Body, m.SentAt)
+		if gone[m.ChatID] {
+			continue
+		}
+		_, err := stmt.ExecContext(ctx, m.ChatID, m.Seq, m.ID, m.UserID, m.Body, m.SentAt)
+		// A chat deleted while its message was queued fails the foreign key.
+		// SQLite undoes just that statement, so the rest of the batch goes on
+		// and the message is reported as not stored.
+		if isForeignKey(err) {
+			gone[m.ChatID] = true
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("append message %d: %w", m.Seq, err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return nil, fmt.Errorf("append messages: %w", err)
-		}
-		stored[i] = n == 1
+		stored[i] = true
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("append messages: %w", err)

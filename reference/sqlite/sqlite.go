@@ -82,10 +82,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	// The EXISTS guard turns "chat deleted while the message was queued" into
-	// a skipped row instead of a foreign-key failure of the whole batch.
-	db.insertMessage, err = w.PrepareContext(ctx, `INSERT INTO messages(chat_id, seq, id, user_id, body, sent_at)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM chats WHERE id = ?1)`)
+	db.insertMessage, err = w.PrepareContext(ctx, `INSERT INTO messages(chat_id, seq, id, user_id, body, sent_at) VALUES (?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -202,4 +199,8 @@ func notFound(what string) error { return wcp.Errorf(wcp.CodeNotFound, what+" no
 
 func isConstraint(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "constraint")
+}
+
+func isForeignKey(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint")
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/wcp-project/wcp/reference/sqlite"
 )
 
-func open(t *testing.T, path string) *sqlite.DB {
+func open(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
@@ -22,7 +22,9 @@ func open(t *testing.T, path string) *sqlite.DB {
 }
 
 // seed makes a user, a workspace and n chats.
-func seed(t *testing.T, db *sqlite.DB, n int) []string {
+func seed(t *testing.T, db *sqlite.DB, n int) []string { return seedB(t, db, n) }
+
+func seedB(t testing.TB, db *sqlite.DB, n int) []string {
 	t.Helper()
 	ctx := context.Background()
 	if err := db.CreateUser(ctx, wcp.User{ID: "u1", Name: "u"}, []byte("hash"), "t"); err != nil {
