@@ -33,9 +33,12 @@
 //
 // # The replay seam
 //
-// A session that connects with `after` joins its chat's hub first, marked
-// replaying: live messages published from then on are buffered for it. Then
-// it reads the database (seq > after) and sends what it finds. Under the
+// Every session joins its chat's hub before its `session` event, marked
+// replaying: live messages published from then on are buffered for it, so
+// none can overtake `session` (CON-1) and none is missed by a client that
+// already has its session (CON-3). Without `after` it goes live right after
+// the event. With `after` it then reads the database (seq > after) and sends
+// what it finds. Under the
 // hub's lock it sends the buffered messages beyond what it replayed and
 // turns live. Because publishing follows committing, a message is either
 // committed before the read (replayed) or published after the join

@@ -158,6 +158,9 @@ func (s *Server) readJSON(r *http.Request, dst any, emptyOK bool) error {
 	if s.fault == fault.NoBodyLimit {
 		limit = 64 << 20
 	}
+	if r.ContentLength > limit {
+		return wcp.Errorf(wcp.CodePayloadTooLarge, fmt.Sprintf("body over %d bytes", wcp.MaxHTTPBody))
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return wcp.Errorf(wcp.CodeBadRequest, "could not read the body")

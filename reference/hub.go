@@ -34,9 +34,11 @@ type session struct {
 // hubs fans accepted messages out to the sessions of each chat and ends
 // sessions whose access was revoked.
 //
-// The seam between replay and live delivery (CON-2): a session with `after`
-// joins its hub first, marked replaying, so every message published from
-// then on is buffered for it. Only then does it read the database. Because a
+// The seam between replay and live delivery (CON-2): every session joins
+// its hub before its `session` event, marked replaying, so every message
+// published from then on is buffered for it (a session without `after` goes
+// live right after the event). A session with `after` only then reads the
+// database. Because a
 // message is committed before it is published, a message published before the
 // join is already in the database when the read starts, and one published
 // after it is in the buffer; the flush under the hub lock skips buffered
