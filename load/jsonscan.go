@@ -170,21 +170,24 @@ type delivery struct {
 	body   []byte // raw, still quoted
 }
 
-// parseDelivery parses the object of a `message` event.
+// parseDelivery parses the object of a `message` event. ok means an
+// object with a string body; seq is 0 when missing or not a positive
+// integer (the caller counts that as malformed).
 func parseDelivery(b []byte, i int) (delivery, bool) {
 	var d delivery
-	okSeq := false
 	_, ok := fields(b, i, func(k, v []byte) {
 		switch {
 		case bytes.Equal(k, keySeq):
-			d.seq, okSeq = rawInt(v)
+			if n, ok := rawInt(v); ok && n > 0 {
+				d.seq = n
+			}
 		case bytes.Equal(k, keyBody):
 			d.body = v
 		case bytes.Equal(k, keyChat):
 			d.chatID = v
 		}
 	})
-	return d, ok && okSeq && d.seq > 0 && len(d.body) >= 2
+	return d, ok && len(d.body) >= 2 && d.body[0] == '"'
 }
 
 // ackInfo is what the generator needs from a `message` ack.

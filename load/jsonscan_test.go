@@ -13,15 +13,17 @@ func TestParseDelivery(t *testing.T) {
 	}{
 		{`{"id":"m1","chat_id":"c","seq":42,"user_id":"u","body":"L123F0;...","sent_at":"x"}`, 42, `"L123F0;..."`, true},
 		{`{ "body" : "a\"b\\" , "seq" : 7 , "x" : {"seq": 9, "s": "}"}, "y": [1,{"z":"]"}] }`, 7, `"a\"b\\"`, true},
-		{`{"seq":"7","body":"x"}`, 0, "", false},
+		{`{"seq":"7","body":"x"}`, 0, `"x"`, true},
 		{`{"seq":7}`, 0, "", false},
-		{`{"seq":0,"body":"x"}`, 0, "", false},
+		{`{"seq":0,"body":"x"}`, 0, `"x"`, true},
+		{`{"seq":3,"body":5}`, 0, "", false},
 		{`{"seq":7,"body":"x"`, 0, "", false},
 		{`[1,2]`, 0, "", false},
 		{``, 0, "", false},
 	}
 	for _, c := range cases {
 		d, ok := parseDelivery([]byte(c.in), 0)
+		// seq 0 stands for "missing or invalid".
 		if ok != c.ok || (ok && (d.seq != c.seq || string(d.body) != c.body)) {
 			t.Errorf("parseDelivery(%s) = %d %q %v, want %d %q %v", c.in, d.seq, d.body, ok, c.seq, c.body, c.ok)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wcp-project/wcp/internal/fault"
 	"github.com/wcp-project/wcp/reference"
 )
 
@@ -159,5 +160,37 @@ func TestRunCancelled(t *testing.T) {
 	}
 	if err == nil && res.Counts.Sent >= 6000 {
 		t.Errorf("cancelled run sent the whole schedule")
+	}
+}
+
+// The generator must fail a run against a server that breaks delivery or
+// accepts forgeries: checked against the reference's deliberate faults.
+func TestRunFailsAgainstFaultyServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	cases := []struct {
+		f     fault.Fault
+		check func(c Counts) bool
+	}{
+		{fault.NoSelfDelivery, func(c Counts) bool { return c.Lost > 0 }},
+		{fault.RefusedDelivered, func(c Counts) bool { return c.ForgedDelivered > 0 }},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.f), func(t *testing.T) {
+			srv, err := reference.Open(context.Background(), reference.Config{Fault: tc.f, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { srv.Close() })
+			res, err := Run(context.Background(), Config{Target: srv.URL(), Senders: 6, Chats: 2, Rate: 60, Duration: 500 * time.Millisecond,
+				Forged: 0.2, Grace: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(res.Counts) || !res.Failed() {
+				t.Errorf("against %s: failed %v, counts %+v", tc.f, res.Failed(), res.Counts)
+			}
+		})
 	}
 }

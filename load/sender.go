@@ -324,18 +324,28 @@ func (s *session) delivered(f []byte, i int) {
 	r := s.r
 	now := r.now()
 	d, ok := parseDelivery(f, i)
-	if !ok {
-		r.m.with(s.key, func(st *stripe) { st.counts.BadDeliveries++ })
-		return
+	var at int64
+	var forged bool
+	if ok {
+		at, forged, ok = parseTag(d.body[1 : len(d.body)-1])
 	}
-	at, forged, ok := parseTag(d.body[1 : len(d.body)-1])
-	if !ok {
+	switch {
+	case ok && forged:
+		// Whatever else is wrong with it, a forged message reached a
+		// receiver: count it as such.
+		r.m.RecordDelivery(s.key, time.Duration(now-at), true)
+		if d.seq > 0 {
+			s.in.receive(d.seq)
+			s.highest.Store(s.in.highest)
+		}
+		return
+	case !ok || d.seq == 0:
 		r.m.with(s.key, func(st *stripe) { st.counts.BadDeliveries++ })
 		return
 	}
 	s.in.receive(d.seq)
 	s.highest.Store(s.in.highest)
-	r.m.RecordDelivery(s.key, time.Duration(now-at), forged)
+	r.m.RecordDelivery(s.key, time.Duration(now-at), false)
 }
 
 // Body tag: "L<intended ns>F<0|1>;" then padding. It carries the intended
