@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -238,6 +239,7 @@ type runner struct {
 	wctx    context.Context
 	wg      sync.WaitGroup
 
+	emitted     atomic.Int64 // for spreading forgeries
 	unsent      atomic.Int64
 	disconnects atomic.Int64
 	revoked     atomic.Int64
@@ -265,6 +267,18 @@ func (r *runner) body(at int64, forged bool) string {
 	var tmp [32]byte
 	t := appendTag(tmp[:0], at, forged)
 	return string(t) + r.pad[:r.cfg.BodyBytes-len(t)]
+}
+
+// forge decides whether the next emitted message is forged: the k-th
+// message of the run is when floor(k·f) steps up, so exactly floor(N·f) of
+// N messages are, spread evenly over time and senders.
+func (r *runner) forge() bool {
+	f := r.cfg.Forged
+	if f <= 0 {
+		return false
+	}
+	k := float64(r.emitted.Add(1))
+	return math.Floor(k*f) > math.Floor((k-1)*f)
 }
 
 // schedule hands a session with queued messages to a worker. The channel

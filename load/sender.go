@@ -29,10 +29,9 @@ type session struct {
 	scheduled bool
 
 	// Worker-only state (one worker at a time, ordered by qmu).
-	nonce     int64
-	ackID     uint64
-	forgedAcc float64
-	frame     []byte
+	nonce int64
+	ackID uint64
+	frame []byte
 
 	pmu     sync.Mutex
 	pending []pending
@@ -117,14 +116,7 @@ func (s *session) emit(at int64) {
 		r.unsent.Add(1)
 		return
 	}
-	forged := false
-	if r.cfg.Forged > 0 {
-		s.forgedAcc += r.cfg.Forged
-		if s.forgedAcc >= 1 {
-			s.forgedAcc--
-			forged = true
-		}
-	}
+	forged := r.forge()
 	s.nonce++
 	s.ackID++
 	body := r.body(at, forged)
