@@ -26,10 +26,11 @@
 // checks they queue it with the writer and return. One writer goroutine takes
 // everything queued since its last commit, assigns each chat's next seqs (it
 // alone assigns them, so they have no gaps however many senders there are),
-// and stores the batch in one transaction. A second goroutine then
-// acknowledges each message and publishes it, in seq order, while the writer
-// already commits the next batch. Stored, then acknowledged, then delivered:
-// MSG-1's order holds per message.
+// and stores the batch in one transaction. Deliverer goroutines (one per
+// CPU, each owning the chats that hash to it) then acknowledge each message
+// and publish it, a chat's messages in seq order through its one deliverer,
+// while the writer already commits the next batch. Stored, then
+// acknowledged, then delivered: MSG-1's order holds per message.
 //
 // # The replay seam
 //

@@ -2,6 +2,8 @@ package reference
 
 import (
 	"context"
+	"hash/fnv"
+	"runtime"
 	"sync"
 	"time"
 
@@ -23,10 +25,14 @@ type pending struct {
 
 // writer is the group commit: one goroutine takes everything queued since
 // its last commit, assigns seqs, stores the lot in one transaction (one
-// fsync), and passes the batch on. A second goroutine acknowledges and
-// publishes committed batches in order, so the next commit overlaps the
-// fan-out of the last one. Seqs come from this one goroutine, so they have no
-// gaps and no races whatever the number of senders.
+// fsync), and passes the batch on. Seqs come from this one goroutine, so
+// they have no gaps and no races whatever the number of senders.
+//
+// Deliverers then acknowledge and publish committed messages, so the next
+// commit overlaps the fan-out of the last one. Fan-out is most of the work
+// (a socket write per session), so there are several deliverers, each owning
+// the chats that hash to it: one chat's messages all go through one FIFO
+// deliverer, in seq order, while different chats fan out in parallel.
 type writer struct {
 	s *Server
 
@@ -35,28 +41,64 @@ type writer struct {
 	closing bool
 	wake    chan struct{}
 
-	lastSeq   map[string]int64 // writer goroutine only
-	committed chan []*pending
-	done      chan struct{} // both goroutines ended
+	lastSeq map[string]int64  // writer goroutine only
+	shards  []chan []*pending // committed messages, by chat
+	done    chan struct{}     // every goroutine ended
 }
 
 func newWriter(s *Server) *writer {
+	n := max(2, runtime.GOMAXPROCS(0))
 	w := &writer{
-		s:         s,
-		wake:      make(chan struct{}, 1),
-		lastSeq:   make(map[string]int64),
-		committed: make(chan []*pending, 64),
-		done:      make(chan struct{}),
+		s:       s,
+		wake:    make(chan struct{}, 1),
+		lastSeq: make(map[string]int64),
+		shards:  make([]chan []*pending, n),
+		done:    make(chan struct{}),
 	}
-	delivered := make(chan struct{})
-	go w.deliverLoop(delivered)
+	var delivering sync.WaitGroup
+	for i := range w.shards {
+		w.shards[i] = make(chan []*pending, 64)
+		delivering.Add(1)
+		go func() {
+			defer delivering.Done()
+			w.deliverLoop(w.shards[i])
+		}()
+	}
 	go func() {
 		w.commitLoop()
-		close(w.committed)
-		<-delivered
+		for _, sh := range w.shards {
+			close(sh)
+		}
+		delivering.Wait()
 		close(w.done)
 	}()
 	return w
+}
+
+// shard is the deliverer that owns chatID.
+func (w *writer) shard(chatID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(chatID))
+	return int(h.Sum32() % uint32(len(w.shards)))
+}
+
+// hand passes a committed batch to the deliverers, split by chat, each part
+// in commit order.
+func (w *writer) hand(batch []*pending) {
+	if len(w.shards) == 1 {
+		w.shards[0] <- batch
+		return
+	}
+	parts := make([][]*pending, len(w.shards))
+	for _, p := range batch {
+		i := w.shard(p.msg.ChatID)
+		parts[i] = append(parts[i], p)
+	}
+	for i, part := range parts {
+		if len(part) > 0 {
+			w.shards[i] <- part
+		}
+	}
 }
 
 var errShuttingDown = wcp.Errorf("internal", "server shutting down")
@@ -106,8 +148,8 @@ func (w *writer) commitLoop() {
 			continue
 		}
 		w.commit(batch)
-		w.committed <- batch
-		batch = nil // handed over; the deliverer owns it now
+		w.hand(batch)
+		batch = nil // handed over; the deliverers own it now
 	}
 }
 
@@ -166,10 +208,9 @@ var (
 
 // deliverLoop acknowledges each committed message, then delivers it (MSG-1:
 // stored, then acknowledged, then delivered).
-func (w *writer) deliverLoop(delivered chan<- struct{}) {
-	defer close(delivered)
+func (w *writer) deliverLoop(in <-chan []*pending) {
 	m := w.s.metrics
-	for batch := range w.committed {
+	for batch := range in {
 		for _, p := range batch {
 			if !p.stored {
 				m.refused.WithLabelValues(string(p.err.Code)).Inc()
