@@ -181,11 +181,11 @@ func (w *wire) write(b []byte) error {
 	return w.ws.WriteMessage(websocket.TextMessage, b)
 }
 
-// send writes one message that must leave within d.
+// send writes one message that must leave within d (within d/2..d on
+// ws://, see rawWS.writeWithin).
 func (w *wire) send(b []byte, d time.Duration) error {
 	if w.raw != nil {
-		w.raw.setWriteDeadline(time.Now().Add(d))
-		return w.raw.write(b)
+		return w.raw.writeWithin(b, d)
 	}
 	w.wmu.Lock()
 	defer w.wmu.Unlock()

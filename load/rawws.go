@@ -32,7 +32,8 @@ type rawWS struct {
 	mask [4]byte
 
 	wmu  sync.Mutex
-	wbuf []byte // under wmu
+	wbuf []byte    // under wmu
+	wdl  time.Time // write deadline in force, under wmu
 
 	// carry is a partial frame kept between reads (reader only).
 	carry []byte
@@ -135,7 +136,19 @@ func (w *rawWS) writeFrame(op byte, p []byte) error {
 
 func (w *rawWS) write(p []byte) error { return w.writeFrame(0x1, p) }
 
-func (w *rawWS) setWriteDeadline(t time.Time) { _ = w.c.SetWriteDeadline(t) }
+// writeWithin sends a text message that must leave within d. Resetting a
+// deadline costs a timer update, so it is only moved when less than d/2
+// of it is left: a write may then take between d/2 and d.
+func (w *rawWS) writeWithin(p []byte, d time.Duration) error {
+	now := time.Now()
+	w.wmu.Lock()
+	if w.wdl.Sub(now) < d/2 {
+		w.wdl = now.Add(d)
+		_ = w.c.SetWriteDeadline(w.wdl)
+	}
+	w.wmu.Unlock()
+	return w.writeFrame(0x1, p)
+}
 
 func (w *rawWS) close() { _ = w.c.Close() }
 
