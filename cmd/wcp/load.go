@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -62,12 +63,12 @@ const loadExample = `  # 200 senders in 20 chats, 1 message in flight each, 10 s
   wcp load report all.json --html all.html`
 
 type loadFlags struct {
-	target, stages, shard, runID, out, html, threshold, progress  string
-	startAt                                                       string
-	cpuProfile                                                    string
-	senders, chats, inflight, bodyBytes, ttl, connConc, setupConc int
-	rate, connectRate, forged                                     float64
-	duration, ackTimeout, connectTimeout, grace                   time.Duration
+	target, stages, shard, runID, out, html, threshold, progress         string
+	startAt                                                              string
+	cpuProfile                                                           string
+	senders, chats, inflight, bodyBytes, ttl, connConc, setupConc, procs int
+	rate, connectRate, forged                                            float64
+	duration, ackTimeout, connectTimeout, grace                          time.Duration
 }
 
 func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -106,6 +107,7 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.threshold, "threshold", "", "pass/fail conditions, e.g. 'ack_p99<50ms,delivery_p99<100ms,lost==0,ack_rate>=20000'; a broken one exits 2. Metrics: "+strings.Join(load.ThresholdMetrics(), ", "))
 	fl.StringVar(&f.progress, "progress", "auto", "live progress: auto (bars on a terminal, a line per second otherwise), bars, lines or none")
 	fl.StringVar(&f.startAt, "start-at", "", "wall-clock time to start sending, RFC 3339 (2026-11-26T15:00:00Z) or Unix seconds; shards given the same time send together (setup and connect happen before)")
+	fl.IntVar(&f.procs, "procs", 0, "CPUs (GOMAXPROCS) this process may use (0: all); with the server on the same machine, 1 leaves it more and costs the generator less CPU per message; it limits the embedded reference too")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of this process, covering setup, connect and sending, to this file; with the embedded reference it profiles the server too")
 	cmd.AddCommand(newLoadMergeCmd(stdout), newLoadReportCmd(stdout))
 	return cmd
@@ -172,6 +174,12 @@ func runLoad(ctx context.Context, cmd *cobra.Command, f *loadFlags, stdout, stde
 		if ths, err = load.ParseThresholds(f.threshold); err != nil {
 			return fmt.Errorf("--threshold: %w", err)
 		}
+	}
+	if f.procs < 0 {
+		return fmt.Errorf("--procs must not be negative, got %d", f.procs)
+	}
+	if f.procs > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(f.procs))
 	}
 	mode, err := progressMode(f.progress, stdout)
 	if err != nil {
