@@ -58,6 +58,10 @@ var _ = Describe("Replay and live delivery (CON-2)", func() {
 				Should(BeNumerically(">=", int64(history+(i+1)*20)), "senders make progress")
 			k := max(lastSeq(a.Received())-3, 0)
 			observers = append(observers, observer{w.connect(w.outsiderJoined(), w.chat.ID, k), k})
+			if i == 2 {
+				// a long replay racing the live traffic
+				observers = append(observers, observer{w.connect(w.owner, w.chat.ID, 0), 0})
+			}
 		}
 		total := int64(history + len(sa.Wait()) + len(sb.Wait()))
 		Expect(lastSeq(w.stored(w.chat.ID))).To(Equal(total))
