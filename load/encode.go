@@ -101,6 +101,9 @@ func Merge(rs ...*Result) (*Result, error) {
 		if r.SendEnd.After(out.SendEnd) {
 			out.SendEnd = r.SendEnd
 		}
+		if r.LastAck.After(out.LastAck) {
+			out.LastAck = r.LastAck
+		}
 	}
 	ids := make([]string, 0, len(runIDs))
 	for id := range runIDs {

@@ -48,6 +48,9 @@ type Result struct {
 	End       time.Time `json:"end"`
 	SendStart time.Time `json:"send_start"`
 	SendEnd   time.Time `json:"send_end"`
+	// LastAck is when the last ack arrived; after SendEnd when the server
+	// was behind. Rates count from SendStart to the later of the two.
+	LastAck time.Time `json:"last_ack,omitzero"`
 
 	Counts     Counts           `json:"counts"`
 	Histograms map[string]*Hist `json:"histograms"`
@@ -72,9 +75,15 @@ func (r *Result) Hist(name string) *Hist {
 	return NewHist()
 }
 
-// SendSeconds is the length of the sending phase.
+// SendSeconds is the window rates are computed over: from the start of
+// sending to its end or to the last ack, whichever is later (an
+// overloaded server acknowledges after the schedule has ended).
 func (r *Result) SendSeconds() float64 {
-	d := r.SendEnd.Sub(r.SendStart).Seconds()
+	end := r.SendEnd
+	if r.LastAck.After(end) {
+		end = r.LastAck
+	}
+	d := end.Sub(r.SendStart).Seconds()
 	if d <= 0 {
 		return 0
 	}

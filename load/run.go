@@ -240,6 +240,7 @@ type runner struct {
 	wg      sync.WaitGroup
 
 	emitted     atomic.Int64 // for spreading forgeries
+	lastAck     atomic.Int64 // ns offset of the latest ack
 	unsent      atomic.Int64
 	disconnects atomic.Int64
 	revoked     atomic.Int64
@@ -267,6 +268,16 @@ func (r *runner) body(at int64, forged bool) string {
 	var tmp [32]byte
 	t := appendTag(tmp[:0], at, forged)
 	return string(t) + r.pad[:r.cfg.BodyBytes-len(t)]
+}
+
+// sawAck moves lastAck forward to t.
+func (r *runner) sawAck(t int64) {
+	for {
+		old := r.lastAck.Load()
+		if t <= old || r.lastAck.CompareAndSwap(old, t) {
+			return
+		}
+	}
 }
 
 // forge decides whether the next emitted message is forged: the k-th
@@ -455,6 +466,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	c.Disconnects = r.disconnects.Load()
 	r.m.AddCounts(&c)
 	res.Counts, res.Histograms = r.m.Snapshot()
+	if la := r.lastAck.Load(); la > 0 {
+		res.LastAck = r.start.Add(time.Duration(la)).UTC()
+	}
 	res.Series = r.m.Series()
 	res.End = time.Now().UTC()
 	sc := SelfCheck{Shard: cfg.Shard.Index, SharedWithServer: cfg.Embedded}

@@ -261,6 +261,7 @@ func (s *session) acked(id uint64, a ackInfo, ok bool) {
 		r.m.recordAck(s.key, ackLate, false, "", 0)
 		return
 	}
+	r.sawAck(now)
 	lat := time.Duration(now - p.intended)
 	switch {
 	case !ok:
