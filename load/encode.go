@@ -54,7 +54,7 @@ func Merge(rs ...*Result) (*Result, error) {
 	}
 	seen := map[string]bool{}
 	runIDs := map[string]bool{}
-	secs := map[int64]*Second{}
+	secs := map[int64][]*Second{}
 	for i, r := range rs {
 		if r == nil {
 			return nil, fmt.Errorf("merge: result %d is empty", i+1)
@@ -72,7 +72,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		out.Notes = append(out.Notes, r.Notes...)
 		out.Counts.Add(&r.Counts)
 		for name, h := range r.Histograms {
-			if h == nil || h.h == nil {
+			if h.Count() == 0 && out.Histograms[name] != nil {
 				continue
 			}
 			if out.Histograms[name] == nil {
@@ -82,12 +82,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		}
 		for j := range r.Series {
 			s := &r.Series[j]
-			acc := secs[s.T]
-			if acc == nil {
-				acc = &Second{T: s.T}
-				secs[s.T] = acc
-			}
-			acc.add(s)
+			secs[s.T] = append(secs[s.T], s)
 		}
 		if i == 0 || (!r.Start.IsZero() && r.Start.Before(out.Start)) {
 			out.Start = r.Start
@@ -111,8 +106,16 @@ func Merge(rs ...*Result) (*Result, error) {
 	}
 	sort.Strings(ids)
 	out.RunID = strings.Join(ids, "+")
-	for _, s := range secs {
-		out.Series = append(out.Series, *s)
+	// One second at a time, frozen right after: a long series never has
+	// more than one live per-second histogram.
+	for t, parts := range secs {
+		acc := Second{T: t}
+		for _, s := range parts {
+			acc.add(s)
+		}
+		acc.Ack.freeze()
+		acc.Delivery.freeze()
+		out.Series = append(out.Series, acc)
 	}
 	slices.SortFunc(out.Series, func(a, b Second) int { return int(a.T - b.T) })
 	sort.SliceStable(out.Shards, func(i, j int) bool { return out.Shards[i].Index < out.Shards[j].Index })

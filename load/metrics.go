@@ -20,17 +20,62 @@ const (
 )
 
 // Hist is an HdrHistogram of durations in microseconds that encodes to JSON
-// as HdrHistogram's compressed V2 snapshot (base64). Not safe for
-// concurrent use.
-type Hist struct{ h *hdr.Histogram }
+// as HdrHistogram's compressed V2 snapshot (base64). A Hist is either live
+// (counts in memory) or frozen (only its compressed snapshot, a few hundred
+// bytes instead of tens of KiB): the per-second series of a long run stays
+// small. Reading a frozen Hist decodes it on the fly; recording into or
+// merging into one thaws it. Not safe for concurrent use.
+type Hist struct {
+	h   *hdr.Histogram
+	enc []byte // the snapshot, when frozen
+}
 
 // NewHist returns an empty run-precision histogram.
-func NewHist() *Hist { return &Hist{hdr.New(histMin, histMax, histDigits)} }
+func NewHist() *Hist { return &Hist{h: hdr.New(histMin, histMax, histDigits)} }
 
-func newSecondHist() *Hist { return &Hist{hdr.New(histMin, histMax, secondDigit)} }
+func newSecondHist() *Hist { return &Hist{h: hdr.New(histMin, histMax, secondDigit)} }
+
+// get returns the counts, decoding a frozen Hist without keeping the result.
+func (h *Hist) get() *hdr.Histogram {
+	if h == nil {
+		return nil
+	}
+	if h.h != nil || h.enc == nil {
+		return h.h
+	}
+	d, err := hdr.Decode(h.enc)
+	if err != nil {
+		return nil // checked when the snapshot was read
+	}
+	return d
+}
+
+// thaw makes h live again.
+func (h *Hist) thaw() {
+	if h.h == nil {
+		h.h = h.get()
+		if h.h == nil {
+			h.h = hdr.New(histMin, histMax, histDigits)
+		}
+		h.enc = nil
+	}
+}
+
+// freeze keeps only the compressed snapshot.
+func (h *Hist) freeze() {
+	if h == nil || h.h == nil {
+		return
+	}
+	b, err := h.h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return // stay live
+	}
+	h.enc, h.h = b, nil
+}
 
 // Record adds one duration (clamped to the histogram's range).
 func (h *Hist) Record(d time.Duration) {
+	h.thaw()
 	us := int64(d / time.Microsecond)
 	if us < histMin {
 		us = histMin
@@ -43,74 +88,92 @@ func (h *Hist) Record(d time.Duration) {
 
 // Merge adds every value of o.
 func (h *Hist) Merge(o *Hist) {
-	if o != nil && o.h != nil {
-		h.h.Merge(o.h)
+	if src := o.get(); src != nil {
+		h.thaw()
+		h.h.Merge(src)
 	}
 }
 
 // Count is the number of recorded values.
 func (h *Hist) Count() int64 {
-	if h == nil || h.h == nil {
-		return 0
+	if g := h.get(); g != nil {
+		return g.TotalCount()
 	}
-	return h.h.TotalCount()
+	return 0
 }
 
-// Quantile returns the value at q (0..100 percentile) as a duration; 0 when empty.
+// Quantile returns the value at the given percentile (0..100) as a
+// duration; 0 when empty.
 func (h *Hist) Quantile(pct float64) time.Duration {
-	if h.Count() == 0 {
+	g := h.get()
+	if g == nil || g.TotalCount() == 0 {
 		return 0
 	}
-	return time.Duration(h.h.ValueAtPercentile(pct)) * time.Microsecond
+	return time.Duration(g.ValueAtPercentile(pct)) * time.Microsecond
 }
 
 // Max is the largest recorded value (at the histogram's precision).
 func (h *Hist) Max() time.Duration {
-	if h.Count() == 0 {
+	g := h.get()
+	if g == nil || g.TotalCount() == 0 {
 		return 0
 	}
-	return time.Duration(h.h.Max()) * time.Microsecond
+	return time.Duration(g.Max()) * time.Microsecond
 }
 
 // Min is the smallest recorded value.
 func (h *Hist) Min() time.Duration {
-	if h.Count() == 0 {
+	g := h.get()
+	if g == nil || g.TotalCount() == 0 {
 		return 0
 	}
-	return time.Duration(h.h.Min()) * time.Microsecond
+	return time.Duration(g.Min()) * time.Microsecond
 }
 
 // Mean is the average recorded value.
 func (h *Hist) Mean() time.Duration {
-	if h.Count() == 0 {
+	g := h.get()
+	if g == nil || g.TotalCount() == 0 {
 		return 0
 	}
-	return time.Duration(h.h.Mean() * float64(time.Microsecond))
+	return time.Duration(g.Mean() * float64(time.Microsecond))
 }
 
 // Equal reports whether both hold the same counts.
-func (h *Hist) Equal(o *Hist) bool { return h.h.Equals(o.h) }
+func (h *Hist) Equal(o *Hist) bool {
+	a, b := h.get(), o.get()
+	if a == nil || b == nil {
+		return h.Count() == 0 && o.Count() == 0
+	}
+	return a.Equals(b)
+}
 
 // MarshalJSON encodes the compressed snapshot.
 func (h *Hist) MarshalJSON() ([]byte, error) {
-	b, err := h.h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if h.h == nil && h.enc != nil {
+		return json.Marshal(string(h.enc))
+	}
+	g := h.h
+	if g == nil {
+		g = hdr.New(histMin, histMax, histDigits)
+	}
+	b, err := g.Encode(hdr.V2CompressedEncodingCookieBase)
 	if err != nil {
 		return nil, fmt.Errorf("encode histogram: %w", err)
 	}
 	return json.Marshal(string(b))
 }
 
-// UnmarshalJSON decodes a compressed snapshot.
+// UnmarshalJSON checks a compressed snapshot and keeps it frozen.
 func (h *Hist) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("histogram: %w", err)
 	}
-	d, err := hdr.Decode([]byte(s))
-	if err != nil {
+	if _, err := hdr.Decode([]byte(s)); err != nil {
 		return fmt.Errorf("histogram: %w", err)
 	}
-	h.h = d
+	h.h, h.enc = nil, []byte(s)
 	return nil
 }
 
@@ -428,6 +491,8 @@ func (m *Metrics) Tick(t int64) Second {
 		s.mu.Unlock()
 		out.add(&sec)
 	}
+	out.Ack.freeze()
+	out.Delivery.freeze()
 	m.mu.Lock()
 	m.series = append(m.series, out)
 	m.mu.Unlock()

@@ -69,7 +69,7 @@ type Result struct {
 
 // Hist returns the named histogram, an empty one if absent.
 func (r *Result) Hist(name string) *Hist {
-	if h, ok := r.Histograms[name]; ok && h != nil && h.h != nil {
+	if h, ok := r.Histograms[name]; ok && h != nil && (h.h != nil || h.enc != nil) {
 		return h
 	}
 	return NewHist()
