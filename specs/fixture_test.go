@@ -157,7 +157,8 @@ func lastSeq(msgs []wcp.Message) int64 {
 	return m
 }
 
-// call sends a raw request as a (anon for no token) and returns the answer.
+// call sends a raw request with c (w.anon for no token) and returns the
+// answer, whatever its status.
 func (w *world) call(c *client.Client, method, path string, body []byte) *client.Response {
 	GinkgoHelper()
 	resp, err := c.Do(w.ctx, method, path, body, nil)
