@@ -168,3 +168,28 @@ func (b *inbox) audit(acked *seqSet, alive bool) Audit {
 	a.Expected = acked.len() - a.AfterDisconnect
 	return a
 }
+
+// seqHoles counts the numbers in 1..max of the union of sets that no set
+// holds: seqs a chat skipped, as far as anyone in this process saw.
+func seqHoles(sets []*seqSet) int64 {
+	var all []interval
+	for _, s := range sets {
+		all = append(all, s.iv...)
+	}
+	if len(all) == 0 {
+		return 0
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].lo < all[j].lo })
+	var covered int64
+	cur := all[0]
+	for _, iv := range all[1:] {
+		if iv.lo <= cur.hi+1 {
+			cur.hi = max(cur.hi, iv.hi)
+			continue
+		}
+		covered += cur.hi - cur.lo + 1
+		cur = iv
+	}
+	covered += cur.hi - cur.lo + 1
+	return cur.hi - covered
+}

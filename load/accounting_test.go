@@ -88,3 +88,15 @@ func TestCountMissing(t *testing.T) {
 		t.Errorf("missing up to 8 = %d, want 3", n)
 	}
 }
+
+func TestSeqHoles(t *testing.T) {
+	if n := seqHoles([]*seqSet{set(1, 2, 5), set(3, 7), set()}); n != 2 {
+		t.Errorf("holes = %d, want 2 (4 and 6)", n)
+	}
+	if n := seqHoles([]*seqSet{set(1, 2, 3), set(2, 3, 4)}); n != 0 {
+		t.Errorf("holes = %d, want 0", n)
+	}
+	if n := seqHoles(nil); n != 0 {
+		t.Errorf("holes of nothing = %d", n)
+	}
+}

@@ -221,6 +221,11 @@ type Counts struct {
 	ForgedDelivered int64 `json:"forged_delivered"`
 	AfterDisconnect int64 `json:"missed_after_disconnect"`
 	BadDeliveries   int64 `json:"bad_deliveries"`
+	// SeqGaps are seqs below a chat's highest that no session received
+	// and no ack carried: MSG-1 allows no gaps, but a message whose ack
+	// timed out and that reached nobody also leaves one, so only gaps
+	// beyond the timeouts count against the server.
+	SeqGaps int64 `json:"seq_gaps"`
 }
 
 func addMap(dst *map[string]int64, src map[string]int64) {
@@ -263,6 +268,7 @@ func (c *Counts) Add(o *Counts) {
 	c.ForgedDelivered += o.ForgedDelivered
 	c.AfterDisconnect += o.AfterDisconnect
 	c.BadDeliveries += o.BadDeliveries
+	c.SeqGaps += o.SeqGaps
 }
 
 // Second is one wall-clock second of the run (T is Unix seconds, so the

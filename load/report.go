@@ -89,8 +89,8 @@ func WriteText(w io.Writer, r *Result) error {
 		c.Sent, r.SendRate(), secs, c.Acked, r.AckRate(), c.Timeouts, c.LateAcks, c.Unsent, c.Disconnects)
 	fmt.Fprintf(tw, "refusals\tvalid refused %d\tforged refused %d of %d\tforged accepted %d\tby code%s\n",
 		c.ValidRefused, c.ForgedRefused, c.ForgedSent, c.ForgedAccepted, orNone(fmtCodes(c.Refused)))
-	fmt.Fprintf(tw, "delivery\tdelivered %d (%.0f/s)\texpected %d\tlost %d, duplicated %d, out of order %d\tforged delivered %d, after disconnect %d, malformed %d\n",
-		c.Delivered, r.DeliveryRate(), c.Expected, c.Lost, c.Duplicated, c.OutOfOrder, c.ForgedDelivered, c.AfterDisconnect, c.BadDeliveries+c.BadAcks)
+	fmt.Fprintf(tw, "delivery\tdelivered %d (%.0f/s)\texpected %d\tlost %d, duplicated %d, out of order %d\tforged delivered %d, after disconnect %d, malformed %d, seq gaps %d\n",
+		c.Delivered, r.DeliveryRate(), c.Expected, c.Lost, c.Duplicated, c.OutOfOrder, c.ForgedDelivered, c.AfterDisconnect, c.BadDeliveries+c.BadAcks, c.SeqGaps)
 	tw.Flush()
 	b.WriteString("\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -126,6 +126,9 @@ func (r *Result) judge() {
 	if c.OutOfOrder > 0 {
 		r.Failures = append(r.Failures, fmt.Sprintf("%d deliveries arrived out of seq order", c.OutOfOrder))
 	}
+	if c.SeqGaps > c.Timeouts+c.LateAcks {
+		r.Failures = append(r.Failures, fmt.Sprintf("%d seqs were skipped (no session received them, no ack carried them; %d timeouts could explain at most that many)", c.SeqGaps, c.Timeouts))
+	}
 	if c.BadAcks > 0 || c.BadDeliveries > 0 {
 		r.Failures = append(r.Failures, fmt.Sprintf("%d acks and %d deliveries broke the contract's shape", c.BadAcks, c.BadDeliveries))
 	}

@@ -453,6 +453,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	c.Users = int64(plan.NumSenders) + 1
 	c.Chats = int64(len(plan.Chats))
 	for _, b := range r.books {
+		sets := []*seqSet{&b.acked}
+		for _, s := range r.byChat[b] {
+			sets = append(sets, &s.in.got)
+		}
+		c.SeqGaps += seqHoles(sets)
 		for _, s := range r.byChat[b] {
 			a := s.in.audit(&b.acked, !s.diedEarly)
 			c.Expected += a.Expected

@@ -175,6 +175,7 @@ func TestRunFailsAgainstFaultyServers(t *testing.T) {
 	}{
 		{fault.NoSelfDelivery, func(c Counts) bool { return c.Lost > 0 }},
 		{fault.RefusedDelivered, func(c Counts) bool { return c.ForgedDelivered > 0 }},
+		{fault.SeqGap, func(c Counts) bool { return c.SeqGaps > 0 }},
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.f), func(t *testing.T) {

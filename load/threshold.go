@@ -43,6 +43,7 @@ var counterMetrics = map[string]func(*Result) float64{
 	"duplicated":              func(r *Result) float64 { return float64(r.Counts.Duplicated) },
 	"out_of_order":            func(r *Result) float64 { return float64(r.Counts.OutOfOrder) },
 	"forged_delivered":        func(r *Result) float64 { return float64(r.Counts.ForgedDelivered) },
+	"seq_gaps":                func(r *Result) float64 { return float64(r.Counts.SeqGaps) },
 	"missed_after_disconnect": func(r *Result) float64 { return float64(r.Counts.AfterDisconnect) },
 	"connect_errors":          func(r *Result) float64 { return float64(sumMap(r.Counts.ConnectErrors)) },
 	"conn_string_errors":      func(r *Result) float64 { return float64(sumMap(r.Counts.ConnStringErrors)) },
