@@ -430,7 +430,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		<-sendCtx.Done()
 	} else {
-		r.pace(sendCtx, plan)
+		// The schedule ends by itself; only the caller's cancellation cuts
+		// it short. A pacer running late still sends every scheduled
+		// message (late, and measured as such) rather than drop the tail.
+		r.pace(ctx, plan)
 	}
 	r.sending.Store(false)
 	stopSend()
