@@ -52,10 +52,18 @@ func (l *Lines) printf(f string, a ...any) {
 func (l *Lines) Begin(name string, total int) func(int) {
 	start := time.Now()
 	l.printf("%s: 0/%d\n", name, total)
-	var done atomic.Int64
+	var done, last atomic.Int64
+	last.Store(start.UnixNano())
 	return func(n int) {
-		if d := done.Add(int64(n)); d == int64(total) {
+		d := done.Add(int64(n))
+		if d == int64(total) {
 			l.printf("%s: %d/%d in %v\n", name, d, total, time.Since(start).Round(time.Millisecond))
+			return
+		}
+		// A line every 2 s on long steps.
+		now := time.Now().UnixNano()
+		if prev := last.Load(); now-prev > int64(2*time.Second) && last.CompareAndSwap(prev, now) {
+			l.printf("%s: %d/%d\n", name, d, total)
 		}
 	}
 }
