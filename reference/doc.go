@@ -56,6 +56,14 @@
 // joining its hub, so a revocation cannot slip between its connect check and
 // its join (CON-4).
 //
+// # Slow consumers
+//
+// The Socket.IO engine buffers, without bound, what it cannot write to a
+// socket yet. A session whose transport has not completed a single write for
+// 15 s has stopped reading; it is dropped from its hub and its connection
+// closed, rather than letting it grow the server's memory until the engine's
+// ping timeout ends it.
+//
 // # Secrets
 //
 // Connection strings are HMAC-SHA256 signed with Config.Secret. When none is

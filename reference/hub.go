@@ -29,6 +29,7 @@ type session struct {
 	buf       []wcp.Message // live messages that arrived during the replay
 	replayed  int64         // highest seq the replay sent; live ones up to it are skipped
 	gone      bool          // left or revoked
+	stuck     time.Time     // since when its transport has not finished a write; zero if it has
 }
 
 // hubs fans accepted messages out to the sessions of each chat and ends
@@ -47,9 +48,10 @@ type session struct {
 // the session remembers the highest seq it replayed and live delivery skips
 // up to it. Nothing is lost, nothing repeats.
 type hubs struct {
-	s     *Server
-	mu    sync.Mutex // guards chats; taken before any hub.mu
-	chats map[string]*hub
+	s         *Server
+	slowAfter time.Duration // see slow
+	mu        sync.Mutex    // guards chats; taken before any hub.mu
+	chats     map[string]*hub
 }
 
 type hub struct {
@@ -57,7 +59,9 @@ type hub struct {
 	sessions map[*session]struct{}
 }
 
-func newHubs(s *Server) *hubs { return &hubs{s: s, chats: make(map[string]*hub)} }
+func newHubs(s *Server) *hubs {
+	return &hubs{s: s, slowAfter: 15 * time.Second, chats: make(map[string]*hub)}
+}
 
 // join adds ss to its chat's hub, buffering its live messages until goLive.
 func (hs *hubs) join(ss *session) {
@@ -128,11 +132,42 @@ func (hs *hubs) publish(m wcp.Message, from *session) {
 		if m.Seq > 0 && m.Seq <= ss.replayed {
 			continue
 		}
+		if hs.slow(h, ss) {
+			continue
+		}
 		if pkt == nil {
 			pkt = hs.encode(m)
 		}
 		ss.sock.Client().WriteToEngine(pkt, preEncoded)
 	}
+}
+
+// slow reports whether ss is a consumer that stopped reading, and ends it.
+// The engine buffers what a socket cannot write yet without bound; a client
+// whose transport has not completed one write for slowAfter is not reading,
+// and would otherwise grow the server's memory until the ping timeout (45 s)
+// ends it (ROB-1). Called with the hub's lock held.
+func (hs *hubs) slow(h *hub, ss *session) bool {
+	t := ss.sock.Conn().Transport()
+	if t == nil || t.Writable() {
+		ss.stuck = time.Time{}
+		return false
+	}
+	now := time.Now()
+	if ss.stuck.IsZero() {
+		ss.stuck = now
+		return false
+	}
+	if now.Sub(ss.stuck) < hs.slowAfter {
+		return false
+	}
+	delete(h.sessions, ss)
+	ss.gone = true
+	ss.buf = nil
+	hs.s.log.Warn("session ended: it stopped reading", "session", ss.id, "chat", ss.chatID, "user", ss.userID, "stuck_for", now.Sub(ss.stuck))
+	sock := ss.sock
+	go sock.Disconnect(true) // its queue may be stuck behind the write; close the transport
+	return true
 }
 
 // replay sends ss the stored messages with seq > after, then its buffered
