@@ -3,6 +3,7 @@ package reference
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
@@ -29,7 +30,11 @@ type session struct {
 	buf       []wcp.Message // live messages that arrived during the replay
 	replayed  int64         // highest seq the replay sent; live ones up to it are skipped
 	gone      bool          // left or revoked
-	stuck     time.Time     // since when its transport has not finished a write; zero if it has
+	stuck     time.Time     // since when its transport was seen busy with no write finishing; zero if not
+
+	// progress is when the engine last started flushing to this socket (unix
+	// ns), which it can only do once the previous write finished.
+	progress atomic.Int64
 }
 
 // hubs fans accepted messages out to the sessions of each chat and ends
@@ -144,9 +149,11 @@ func (hs *hubs) publish(m wcp.Message, from *session) {
 
 // slow reports whether ss is a consumer that stopped reading, and ends it.
 // The engine buffers what a socket cannot write yet without bound; a client
-// whose transport has not completed one write for slowAfter is not reading,
-// and would otherwise grow the server's memory until the ping timeout (45 s)
-// ends it (ROB-1). Called with the hub's lock held.
+// whose transport has been busy without finishing one write for slowAfter is
+// not reading, and would otherwise grow the server's memory until the ping
+// timeout (45 s) ends it (ROB-1). A client that is merely behind keeps
+// finishing writes, which the progress stamp records, and is left alone.
+// Called with the hub's lock held.
 func (hs *hubs) slow(h *hub, ss *session) bool {
 	t := ss.sock.Conn().Transport()
 	if t == nil || t.Writable() {
@@ -158,7 +165,7 @@ func (hs *hubs) slow(h *hub, ss *session) bool {
 		ss.stuck = now
 		return false
 	}
-	if now.Sub(ss.stuck) < hs.slowAfter {
+	if now.Sub(ss.stuck) < hs.slowAfter || now.Sub(time.Unix(0, ss.progress.Load())) < hs.slowAfter {
 		return false
 	}
 	delete(h.sessions, ss)

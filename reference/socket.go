@@ -174,6 +174,8 @@ func (s *Server) onConnection(args ...any) {
 		sock:        sock,
 		signer:      signer,
 	}
+	ss.progress.Store(time.Now().UnixNano())
+	sock.Conn().On("drain", func(...any) { ss.progress.Store(time.Now().UnixNano()) })
 	s.metrics.sessionsOpen.Inc()
 	var endOnce sync.Once
 	end := func() {
