@@ -32,7 +32,7 @@ func TestSpecsCatchEveryFault(t *testing.T) {
 		t.Parallel()
 		sem <- struct{}{}
 		defer func() { <-sem }()
-		res := runSpecs(t, bin, "", "")
+		res := runSpecs(t, bin, nil, "")
 		if res.err != nil {
 			t.Fatalf("the suite fails against the reference without a fault: %v\n%s", res.err, res.tail())
 		}
@@ -48,7 +48,7 @@ func TestSpecsCatchEveryFault(t *testing.T) {
 			t.Parallel()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			res := runSpecs(t, bin, string(f.Fault), strings.Join(f.Rules, " || "))
+			res := runSpecs(t, bin, []string{"WCP_REFERENCE_FAULT=" + string(f.Fault)}, strings.Join(f.Rules, " || "))
 			var exit *exec.ExitError
 			if !errors.As(res.err, &exit) {
 				t.Fatalf("fault %s (%s): the suite did not fail (err %v); rules %v must catch it\n%s", f.Fault, f.What, res.err, f.Rules, res.tail())
@@ -100,6 +100,16 @@ func (r result) tail() string {
 	return string(out)
 }
 
+// rule returns the verdict wcp-rules.json gives id.
+func (r result) rule(id string) string {
+	for _, x := range r.rules {
+		if x.Rule == id {
+			return x.Result
+		}
+	}
+	return "missing"
+}
+
 func (r result) failedSpecs() []types.SpecReport {
 	var out []types.SpecReport
 	for _, rep := range r.report {
@@ -112,9 +122,10 @@ func (r result) failedSpecs() []types.SpecReport {
 	return out
 }
 
-// runSpecs runs the spec binary against the embedded reference with the
-// given fault and label filter ("" for none), in a directory of its own.
-func runSpecs(t *testing.T, bin, faultName, labels string) result {
+// runSpecs runs the spec binary with the given WCP_* variables (none: the
+// embedded reference) and label filter ("" for none), in a directory of its
+// own.
+func runSpecs(t *testing.T, bin string, env []string, labels string) result {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -126,14 +137,14 @@ func runSpecs(t *testing.T, bin, faultName, labels string) result {
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	// Only the embedded reference can carry a fault: a target from the
-	// caller's environment must not leak in.
+	// The target is what the test says: one from the caller's environment
+	// must not leak in.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "WCP_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "WCP_REFERENCE_FAULT="+faultName, "WCP_REPORT_DIR="+dir)
+	cmd.Env = append(append(cmd.Env, env...), "WCP_REPORT_DIR="+dir)
 	var res result
 	res.output, res.err = cmd.CombinedOutput()
 	if data, err := os.ReadFile(report); err != nil {
