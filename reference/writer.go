@@ -139,9 +139,9 @@ func (w *writer) close() {
 // CPU for fan-out. "Under load" means the last commit ended moments ago; a
 // message reaching an idle writer is committed at once, with no added delay.
 const (
-	lingerBelow = 64                     // a queue this long is committed at once
+	lingerBelow = 64                      // a queue this long is committed at once
 	lingerFor   = 1000 * time.Microsecond // added ack latency under load, at most
-	busyWithin  = 2 * time.Millisecond   // last commit this recent: under load
+	busyWithin  = 2 * time.Millisecond    // last commit this recent: under load
 )
 
 func (w *writer) commitLoop() {
