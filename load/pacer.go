@@ -220,7 +220,8 @@ const minSleep = 500 * time.Microsecond
 
 // Pace runs the open loop: for every message of p it waits until its
 // intended time and calls fire(n, intended) without ever waiting on the
-// server. fire must not block. lag, if not nil, is told how late each
+// server (intended is the schedule's time, or the dispatch time for a
+// message let go slightly early). fire must not block. lag, if not nil, is told how late each
 // dispatch was against the schedule. Pace returns the number of messages
 // fired when the schedule ends or ctx is done.
 func Pace(ctx context.Context, c Clock, start time.Time, p Pacer, fire func(n uint64, intended time.Duration), lag func(time.Duration)) uint64 {
@@ -244,7 +245,9 @@ func Pace(ctx context.Context, c Clock, start time.Time, p Pacer, fire func(n ui
 		if lag != nil {
 			lag(max(now-at, 0))
 		}
-		fire(n, at)
+		// A message dispatched up to minSleep early counts from when it
+		// left, so an early send cannot shave its latency either.
+		fire(n, min(at, now))
 		n++
 	}
 }

@@ -186,3 +186,19 @@ func TestPaceStopsOnCancel(t *testing.T) {
 		t.Errorf("fired %d after cancel at the 5th, want 5", n)
 	}
 }
+
+// Messages closer together than a timer is worth leave without a sleep,
+// some before their time: their latency then counts from when they left,
+// never from a later intended time.
+func TestPaceNeverCountsFromTheFuture(t *testing.T) {
+	c := &fakeClock{now: time.Unix(0, 0)}
+	start := c.now
+	n := Pace(context.Background(), c, start, ConstantPacer(10000, 20*time.Millisecond), func(i uint64, at time.Duration) {
+		if now := c.now.Sub(start); at > now {
+			t.Fatalf("message %d counted from %v, after it left at %v", i, at, now)
+		}
+	}, nil)
+	if n != 200 {
+		t.Errorf("fired %d, want 200", n)
+	}
+}
