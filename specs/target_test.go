@@ -92,7 +92,9 @@ func startEmbedded(ctx context.Context, f fault.Fault) (*embeddedTarget, error) 
 		},
 		log: log,
 	}
-	srv, err := reference.Open(ctx, t.cfg)
+	// The server outlives the node that starts it: its context must not
+	// end it.
+	srv, err := reference.Open(context.WithoutCancel(ctx), t.cfg)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("open the embedded reference: %w", err)
@@ -116,7 +118,7 @@ func (t *embeddedTarget) Restart(ctx context.Context) error {
 	var err error
 	for range 50 {
 		var srv *reference.Server
-		if srv, err = reference.Open(ctx, t.cfg); err == nil {
+		if srv, err = reference.Open(context.WithoutCancel(ctx), t.cfg); err == nil {
 			t.srv = srv
 			return nil
 		}
