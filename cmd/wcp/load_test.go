@@ -90,6 +90,8 @@ func TestLoadEndToEnd(t *testing.T) {
 		t.Skip("integration")
 	}
 	dir := t.TempDir()
+	// The embedded reference's database goes under TMPDIR: keep it in the test's.
+	t.Setenv("TMPDIR", t.TempDir())
 	res, html := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html")
 	out, err := runArgs(t, "load", "--senders", "6", "--chats", "2", "--rate", "60", "--duration", "500ms",
 		"--forged-ratio", "0.1", "--grace", "2s", "--progress", "lines", "--out", res, "--html", html,
