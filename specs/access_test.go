@@ -97,18 +97,20 @@ var _ = Describe("Members (OWN-2)", func() {
 
 	It("OWN-2: a member's refused deletes and member changes change nothing", Label("OWN-2"), func() {
 		w := newWorld()
+		other := w.newUser("other")
+		Expect(w.owner.API.AddMember(w.ctx, w.ws.ID, other.User.ID)).To(Succeed())
 		expectHTTPError(w.call(w.member.API, http.MethodDelete, "/chat/"+esc(w.chat.ID), nil), http.StatusForbidden, wcp.CodeForbidden)
 		expectHTTPError(w.call(w.member.API, http.MethodDelete, "/workspaces/"+esc(w.ws.ID), nil), http.StatusForbidden, wcp.CodeForbidden)
 		expectHTTPError(w.call(w.member.API, http.MethodPost, "/workspaces/"+esc(w.ws.ID)+"/members",
 			[]byte(`{"user_id":"`+w.outsider.User.ID+`"}`)), http.StatusForbidden, wcp.CodeForbidden)
-		expectHTTPError(w.call(w.member.API, http.MethodDelete, "/workspaces/"+esc(w.ws.ID)+"/members/"+esc(w.owner.User.ID), nil),
+		expectHTTPError(w.call(w.member.API, http.MethodDelete, "/workspaces/"+esc(w.ws.ID)+"/members/"+esc(other.User.ID), nil),
 			http.StatusForbidden, wcp.CodeForbidden)
 
 		_, err := w.owner.API.GetChat(w.ctx, w.chat.ID)
 		Expect(err).NotTo(HaveOccurred(), "the chat survived the member's DELETE")
 		got, err := w.owner.API.GetWorkspace(w.ctx, w.ws.ID)
 		Expect(err).NotTo(HaveOccurred(), "the workspace survived the member's DELETE")
-		Expect(got.Members).To(ConsistOf(w.member.User.ID), "members unchanged")
+		Expect(got.Members).To(ConsistOf(w.member.User.ID, other.User.ID), "members unchanged")
 		_, err = w.outsider.API.GetWorkspace(w.ctx, w.ws.ID)
 		Expect(client403(err)).To(BeTrue(), "the outsider was not added: %v", err)
 	})
