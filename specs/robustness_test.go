@@ -174,7 +174,6 @@ var _ = Describe("Robustness on the socket (ROB-1)", func() {
 			`["message","x"]`, `["message",42]`, `["message",null]`, `["message",[1,2]]`, `["message",{}]`,
 			`["message",{"chat_id":"` + w.chat.ID + `","nonce":1,"body":"b","message_string":"00"}]`,
 			`["message",{"chat_id":` + strings.Repeat("[", 500) + strings.Repeat("]", 500) + `}]`,
-			`["message"]`,
 		}
 		const rounds = 40
 		id := uint64(0)
@@ -183,7 +182,10 @@ var _ = Describe("Robustness on the socket (ROB-1)", func() {
 				id++
 				Expect(raw.Emit(b, &id)).To(Succeed())
 			}
+			// No ack asked for these: with no payload, Socket.IO servers
+			// hand the ack callback to the handler as the payload.
 			Expect(raw.Emit(`["no-such-event",{}]`, nil)).To(Succeed())
+			Expect(raw.Emit(`["message"]`, nil)).To(Succeed())
 		}
 		// Everyone else in the chat is served while the flood is processed...
 		ack := w.send(other, "after the flood")
