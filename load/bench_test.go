@@ -8,9 +8,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
 )
 
@@ -113,5 +116,67 @@ func BenchmarkMessageCPU(b *testing.B) {
 		if res.Failed() {
 			b.Fatalf("run failed: %v", res.Failures)
 		}
+	}
+}
+
+// BenchmarkClientSessionCPU drives the same closed-loop profile as
+// BenchmarkMessageCPU through the shared client.Session (the zishang520
+// Socket.IO client with its JSON round trip per event) instead of the
+// generator's own wire, to show what the purpose-built sender saves.
+//
+//	go test ./load -run - -bench 'MessageCPU|ClientSessionCPU' -benchtime 1x
+func BenchmarkClientSessionCPU(b *testing.B) {
+	target := benchTarget(b)
+	ctx := context.Background()
+	for range b.N {
+		cfg := Config{Target: target, Senders: 200, Chats: 20, Inflight: 1, Duration: 5 * time.Second}
+		if err := cfg.Validate(); err != nil {
+			b.Fatal(err)
+		}
+		plan, _ := Split(cfg.Senders, cfg.Chats, cfg.Shard)
+		w, err := setup(ctx, &cfg, plan, client.New(target, nil))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var delivered atomic.Int64
+		var sessions []*client.Session
+		for k := range w.chats {
+			for j := range w.users[k] {
+				cs, err := w.clients[k][j].ConnectionString(ctx, w.chats[k].ID, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := client.Connect(ctx, target, wcp.Auth{ChatID: w.chats[k].ID, ConnectionString: cs.ConnectionString},
+					&client.Options{OnMessage: func(wcp.Message, time.Time) { delivered.Add(1) }})
+				if err != nil {
+					b.Fatal(err)
+				}
+				sessions = append(sessions, s)
+			}
+		}
+		body := strings.Repeat(".", 64)
+		var sent atomic.Int64
+		cpu0, t0 := cpuTime(), time.Now()
+		deadline := t0.Add(cfg.Duration)
+		var wg sync.WaitGroup
+		for _, s := range sessions {
+			wg.Go(func() {
+				for time.Now().Before(deadline) {
+					if _, err := s.Send(ctx, body); err != nil {
+						return
+					}
+					sent.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		cpu, wall := cpuTime()-cpu0, time.Since(t0)
+		for _, s := range sessions {
+			s.Close()
+		}
+		n := sent.Load()
+		b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/msg")
+		b.ReportMetric(float64(n)/wall.Seconds(), "acks/s")
+		b.ReportMetric(float64(delivered.Load())/wall.Seconds(), "deliveries/s")
 	}
 }
