@@ -64,11 +64,20 @@ var _ = Describe("The HTTP API (sections 1 and 3)", func() {
 
 	It("API: chats are listed oldest first", Label("API"), func() {
 		w := newWorld()
-		want := []string{w.chat.ID}
+		want := []wcp.Chat{w.chat}
 		for _, t := range []string{"b", "c", "d"} {
-			want = append(want, w.newChat(t).ID)
+			// Not waiting for an event: a few milliseconds apart, the
+			// chats get distinct created_at, so "oldest" means one order.
+			time.Sleep(3 * time.Millisecond)
+			want = append(want, w.newChat(t))
 		}
-		Expect(w.chatIDs()).To(Equal(want))
+		got, err := w.member.API.ListChats(w.ctx, w.ws.ID)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(got).To(ConsistOf(want))
+		// oldest first; only chats created in the same millisecond may swap
+		for i := 1; i < len(got); i++ {
+			Expect(parseWireTime(got[i-1].CreatedAt)).To(BeTemporally("<=", parseWireTime(got[i].CreatedAt)), "oldest first")
+		}
 	})
 
 	It("API: messages page by after and limit, in seq order, with next_after", Label("API", "MSG-1"), func() {
