@@ -293,8 +293,10 @@ func (s *session) settle(why ackOutcome) {
 	s.pmu.Unlock()
 	for range gone {
 		r.m.recordAck(s.key, why, false, "", 0)
-		if why == ackTimeout {
-			r.refill(s)
+		if why == ackTimeout && r.cfg.Inflight > 0 && r.sending.Load() {
+			// On the sweeper: hand the refill to a worker, so one stuck
+			// socket cannot hold up the timeouts of all the others.
+			s.enqueue(r.now())
 		}
 	}
 }
