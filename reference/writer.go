@@ -134,10 +134,13 @@ func (w *writer) close() {
 }
 
 // Lingering: a commit costs far more than a row (a transaction, WAL frames,
-// a write call per page), so under load the writer waits a moment for a
-// short queue to grow before committing: fewer, larger commits leave more
-// CPU for fan-out. "Under load" means the last commit ended moments ago; a
-// message reaching an idle writer is committed at once, with no added delay.
+// a write call per page), so under concurrent load the writer waits a moment
+// for a short queue to grow before committing: fewer, larger commits leave
+// more CPU for fan-out. "Concurrent load" means the last commit ended
+// moments ago and either it or the queue holds more than one message. A
+// lone sender, however fast, never has company in the queue, so it never
+// waits: lingering could not batch it with anyone. An idle writer commits
+// at once.
 const (
 	lingerBelow = 64                      // a queue this long is committed at once
 	lingerFor   = 1000 * time.Microsecond // added ack latency under load, at most
@@ -146,6 +149,7 @@ const (
 
 func (w *writer) commitLoop() {
 	var lastCommit time.Time
+	last := 0 // messages in the last commit
 	for {
 		w.mu.Lock()
 		n, closing := len(w.queue), w.closing
@@ -157,7 +161,7 @@ func (w *writer) commitLoop() {
 			<-w.wake
 			continue
 		}
-		if n < lingerBelow && !closing && time.Since(lastCommit) < busyWithin {
+		if n < lingerBelow && (n > 1 || last > 1) && !closing && time.Since(lastCommit) < busyWithin {
 			time.Sleep(lingerFor)
 		}
 		w.mu.Lock()
@@ -165,6 +169,7 @@ func (w *writer) commitLoop() {
 		w.queue = nil
 		w.mu.Unlock()
 		w.commit(batch)
+		last = len(batch)
 		w.hand(batch) // the deliverers own batch from here
 		lastCommit = time.Now()
 	}
