@@ -142,11 +142,24 @@ func matrixEntries() []TableEntry {
 			if code != "" {
 				verdict += " " + string(code)
 			}
-			title := fmt.Sprintf("%s: %s → %s for the %s", joinRules(rules), e.name, verdict, role)
+			title := fmt.Sprintf("%s: %s → %s for %s", joinRules(rules), e.name, verdict, who(role))
 			entries = append(entries, Entry(title, Label(rules...), e, role, want, code))
 		}
 	}
 	return entries
+}
+
+// who names a role in a spec title.
+func who(role string) string {
+	switch role {
+	case "no token":
+		return "a caller without a token"
+	case "bad token":
+		return "a caller with an unknown token"
+	case "outsider":
+		return "an outsider"
+	}
+	return "the " + role
 }
 
 func joinRules(rules []string) string {
@@ -181,7 +194,7 @@ func missingEntries() []TableEntry {
 			continue
 		}
 		for _, role := range []string{"owner", "outsider"} {
-			title := fmt.Sprintf("OWN-3: %s about a missing %s → 404 not_found for the %s", e.name, e.about, role)
+			title := fmt.Sprintf("OWN-3: %s about a missing %s → 404 not_found for %s", e.name, e.about, who(role))
 			entries = append(entries, Entry(title, Label("OWN-3"), e, role))
 		}
 	}
