@@ -17,6 +17,7 @@ type chartSeries struct {
 	Name   string
 	Color  string
 	Values []float64 // NaN for "no data"
+	Dashed bool      // for series that often lie on top of another
 }
 
 // lineChart draws series against x (seconds since the first point).
@@ -65,7 +66,11 @@ func lineChart(title, unit string, x []float64, series []chartSeries, xfmt func(
 		var pts []string
 		flush := func() {
 			if len(pts) > 0 {
-				fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.6" points="%s"/>`, s.Color, strings.Join(pts, " "))
+				dash := ""
+				if s.Dashed {
+					dash = ` stroke-dasharray="6,4"`
+				}
+				fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.6"%s points="%s"/>`, s.Color, dash, strings.Join(pts, " "))
 				pts = pts[:0]
 			}
 		}
@@ -84,7 +89,11 @@ func lineChart(title, unit string, x []float64, series []chartSeries, xfmt func(
 		}
 		flush()
 		ly := top + 10 + float64(k)*18
-		fmt.Fprintf(&b, `<rect x="%g" y="%.1f" width="12" height="3" fill="%s"/>`, left+pw+12, ly-3, s.Color)
+		if s.Dashed {
+			fmt.Fprintf(&b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="%s" stroke-width="2" stroke-dasharray="4,2"/>`, left+pw+12, ly-1.5, left+pw+26, ly-1.5, s.Color)
+		} else {
+			fmt.Fprintf(&b, `<rect x="%g" y="%.1f" width="12" height="3" fill="%s"/>`, left+pw+12, ly-3, s.Color)
+		}
 		fmt.Fprintf(&b, `<text x="%g" y="%.1f" class="legend">%s</text>`, left+pw+30, ly+1, html.EscapeString(s.Name))
 	}
 	b.WriteString(`</svg>`)
@@ -139,7 +148,7 @@ func spectrum(r *Result, names []string, colors []string) string {
 				vals[j] = ms(h.Quantile(q))
 			}
 		}
-		series = append(series, chartSeries{Name: n, Color: colors[i%len(colors)], Values: vals})
+		series = append(series, chartSeries{Name: n, Color: colors[i%len(colors)], Values: vals, Dashed: n == HistDelivery})
 	}
 	return lineChart("Latency by percentile", "ms", x, series, func(v float64) string {
 		// v = log10(1/(1-q)): 0 is p0, 1 is p90, 2 is p99, ...
@@ -209,12 +218,12 @@ svg .ylab{font-size:10px;text-anchor:end;fill:#555} svg .xlab{font-size:10px;tex
 	}
 	b.WriteString("<h2>Throughput</h2>")
 	b.WriteString(lineChart("Messages per second", "/s", x, []chartSeries{
-		{"sent", palette[0], sent}, {"acked", palette[2], acked}}, nil))
-	b.WriteString(lineChart("Deliveries per second", "/s", x, []chartSeries{{"delivered", palette[4], deliv}}, nil))
+		{"sent", palette[0], sent, false}, {"acked", palette[2], acked, true}}, nil))
+	b.WriteString(lineChart("Deliveries per second", "/s", x, []chartSeries{{"delivered", palette[4], deliv, false}}, nil))
 	b.WriteString("<h2>Latency over time</h2>")
 	b.WriteString(lineChart("Latency percentiles per second (from intended send time)", "ms", x, []chartSeries{
-		{"ack p50", palette[0], ackP50}, {"ack p99", palette[1], ackP99},
-		{"delivery p50", palette[2], delP50}, {"delivery p99", palette[3], delP99}}, nil))
+		{"ack p50", palette[0], ackP50, false}, {"ack p99", palette[1], ackP99, false},
+		{"delivery p50", palette[2], delP50, true}, {"delivery p99", palette[3], delP99, true}}, nil))
 	b.WriteString(spectrum(r, []string{HistAck, HistDelivery, HistConnect, HistConnString}, palette))
 	b.WriteString("<h2>Summary</h2><pre>")
 	b.WriteString(html.EscapeString(text.String()))
