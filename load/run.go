@@ -444,6 +444,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// Draining: acks first, then deliveries of what was acked.
 	prog.Phase("draining")
 	r.drain(ctx)
+	cpu2 := cpuTime() // the last acks and deliveries are part of the cost
 	stopBG()
 	bgwg.Wait()
 	r.m.Tick(time.Now().Unix())
@@ -484,7 +485,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		sc.SessionRSSKiB = (float64(rss1) - float64(rss0)) / n / 1024
 		sc.SessionHeapKiB = (float64(heap1) - float64(heap0)) / n / 1024
 	}
-	judgeSelf(&sc, cpu1-cpu0, sendEnd.Sub(r.start), res.Counts.Sent, res.Hist(HistSchedLag), res.Hist(HistDispatch))
+	judgeSelf(&sc, cpu1-cpu0, cpu2-cpu0, sendEnd.Sub(r.start), res.Counts.Sent, res.Hist(HistSchedLag), res.Hist(HistDispatch))
 	res.SelfChecks = []SelfCheck{sc}
 	res.Notes = r.notes
 	if n := r.revoked.Load(); n > 0 {

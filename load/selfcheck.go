@@ -34,9 +34,10 @@ type SelfCheck struct {
 	WallSeconds float64 `json:"wall_seconds"`
 	// CPUUtil is CPU time / (wall time × GOMAXPROCS) over the sending phase.
 	CPUUtil float64 `json:"cpu_util"`
-	// CPUPerMessageUS is the process's CPU time per emitted message over the
-	// sending phase, deliveries included. With an embedded server it
-	// includes the server's work too.
+	// CPUPerMessageUS is the process's CPU time per emitted message, from
+	// the start of sending to the end of the drain, so every ack and
+	// delivery is included. With an embedded server it includes the
+	// server's work too.
 	CPUPerMessageUS float64 `json:"cpu_per_message_us"`
 	// SharedWithServer: the target ran in this process, so CPU figures
 	// cover both and the CPU limit is not applied.
@@ -99,8 +100,10 @@ func watchSched(ctx context.Context, m *Metrics) {
 	}
 }
 
-// judgeSelf fills the verdict from measurements over the sending phase.
-func judgeSelf(sc *SelfCheck, cpu, wall time.Duration, sent int64, sched, dispatch *Hist) {
+// judgeSelf fills the verdict: utilization from the CPU time over the
+// sending phase (cpu, wall), cost per message from the CPU time up to the
+// end of the drain (cpuAll), which includes the last acks and deliveries.
+func judgeSelf(sc *SelfCheck, cpu, cpuAll, wall time.Duration, sent int64, sched, dispatch *Hist) {
 	sc.GOMAXPROCS = runtime.GOMAXPROCS(0)
 	sc.CPUSeconds = cpu.Seconds()
 	sc.WallSeconds = wall.Seconds()
@@ -108,7 +111,7 @@ func judgeSelf(sc *SelfCheck, cpu, wall time.Duration, sent int64, sched, dispat
 		sc.CPUUtil = cpu.Seconds() / (wall.Seconds() * float64(sc.GOMAXPROCS))
 	}
 	if sent > 0 {
-		sc.CPUPerMessageUS = float64(cpu.Microseconds()) / float64(sent)
+		sc.CPUPerMessageUS = float64(cpuAll.Microseconds()) / float64(sent)
 	}
 	sc.SchedLagP99MS = ms(sched.Quantile(99))
 	sc.SchedLagMaxMS = ms(sched.Max())
