@@ -212,6 +212,11 @@ func (w *writer) commit(batch []*pending) {
 		return
 	}
 	w.s.metrics.batchSize.Observe(float64(len(batch)))
+	if len(w.lastSeq) > maxSeqCache {
+		// Deleted and idle chats would otherwise stay forever; the cache
+		// refills from the database one LastSeq at a time.
+		clear(w.lastSeq)
+	}
 	for i, p := range batch {
 		p.stored = stored[i]
 		if p.stored {
@@ -222,6 +227,9 @@ func (w *writer) commit(batch []*pending) {
 		}
 	}
 }
+
+// maxSeqCache bounds the writer's map of each chat's last seq.
+const maxSeqCache = 100_000
 
 var (
 	errChatGone = wcp.Errorf(wcp.CodeChatNotFound, "the chat was deleted")
