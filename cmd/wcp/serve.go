@@ -20,6 +20,7 @@ listener, with an embedded SQLite database.
 
 Connection strings are signed with a server secret. Its source, in order:
   --secret-file PATH   a file holding the secret as hex or base64 text
+                       (at least 16 bytes once decoded)
   WCP_SECRET           the same, from the environment
   (neither)            a random 32-byte secret generated on the first start
                        and kept in the database
