@@ -93,7 +93,7 @@ type Bars struct {
 
 // NewBars draws bars on w (a terminal); sendFor is the sending time.
 func NewBars(w io.Writer, sendFor time.Duration) *Bars {
-	b := &Bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(200*time.Millisecond)), total: sendFor}
+	b := &Bars{p: mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(40), mpb.WithRefreshRate(200*time.Millisecond)), total: sendFor}
 	b.status.Store("")
 	return b
 }
