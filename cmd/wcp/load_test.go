@@ -141,7 +141,7 @@ func TestLoadShardsAndMerge(t *testing.T) {
 			shard := []string{"0/2", "1/2"}[i]
 			out, err := runArgs(t, "load", "--target", srv.URL(), "--senders", "12", "--chats", "4", "--rate", "100",
 				"--duration", "1s", "--run-id", "cmdshards", "--shard", shard, "--progress", "none",
-				"--out", filepath.Join(dir, "s"+shard[:1]+".json"))
+				"--out", filepath.Join(dir, "shards", "s"+shard[:1]+".json"))
 			if err != nil {
 				err = errors.New(err.Error() + "\n" + out)
 			}
@@ -155,7 +155,8 @@ func TestLoadShardsAndMerge(t *testing.T) {
 		}
 	}
 	all := filepath.Join(dir, "all.json")
-	if out, err := runArgs(t, "load", "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s1.json"), "-o", all); err != nil {
+	// A directory stands for the results in it.
+	if out, err := runArgs(t, "load", "merge", filepath.Join(dir, "shards"), "-o", all); err != nil {
 		t.Fatalf("merge: %v\n%s", err, out)
 	}
 	read := func(p string) *load.Result {
@@ -170,7 +171,7 @@ func TestLoadShardsAndMerge(t *testing.T) {
 		}
 		return r
 	}
-	a, b, m := read(filepath.Join(dir, "s0.json")), read(filepath.Join(dir, "s1.json")), read(all)
+	a, b, m := read(filepath.Join(dir, "shards", "s0.json")), read(filepath.Join(dir, "shards", "s1.json")), read(all)
 	if m.Counts.Sent != a.Counts.Sent+b.Counts.Sent || m.Counts.Delivered != a.Counts.Delivered+b.Counts.Delivered ||
 		m.Counts.Sessions != 12 || m.Hist(load.HistDelivery).Count() != m.Counts.Delivered {
 		t.Errorf("merged %+v\nfrom %+v\nand %+v", m.Counts, a.Counts, b.Counts)
@@ -178,7 +179,7 @@ func TestLoadShardsAndMerge(t *testing.T) {
 	if m.Counts.Delivered != 3*m.Counts.Acked || m.Failed() {
 		t.Errorf("merged run: delivered %d of 3×%d acked, failures %v", m.Counts.Delivered, m.Counts.Acked, m.Failures)
 	}
-	if _, err := runArgs(t, "load", "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s0.json")); err == nil {
+	if _, err := runArgs(t, "load", "merge", filepath.Join(dir, "shards", "s0.json"), filepath.Join(dir, "shards", "s0.json")); err == nil {
 		t.Errorf("merging one shard twice succeeded")
 	}
 }
