@@ -1,7 +1,6 @@
 package reference_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -29,10 +28,7 @@ func tryConnect(t testing.TB, srv *testServer, c *client.Client, chatID string, 
 	return dial(t, srv, wcp.Auth{ChatID: chatID, ConnectionString: cs.ConnectionString, After: after})
 }
 
-// dial connects with auth, closing the session when the test ends. Under
-// -race with many servers in parallel, the Go Socket.IO client now and then
-// loses its handshake before the server ever sees a CONNECT (the server logs
-// no connect check for it); such a dial, and only such, is tried once more.
+// dial connects with auth, closing the session when the test ends.
 func dial(t testing.TB, srv *testServer, auth wcp.Auth) (*client.Session, error) {
 	t.Helper()
 	m := map[string]any{"chat_id": auth.ChatID, "connection_string": auth.ConnectionString}
@@ -46,10 +42,6 @@ func dial(t testing.TB, srv *testServer, auth wcp.Auth) (*client.Session, error)
 func dialAuth(t testing.TB, srv *testServer, auth map[string]any) (*client.Session, error) {
 	t.Helper()
 	ss, err := client.ConnectAuth(ctxT(t), srv.URL(), auth, nil)
-	if err != nil && wcp.ErrorCode(err) == "" && (strings.Contains(err.Error(), "no answer") || strings.Contains(err.Error(), "did not open")) {
-		t.Logf("connect got no answer, retrying once: %v", err)
-		ss, err = client.ConnectAuth(ctxT(t), srv.URL(), auth, nil)
-	}
 	if err != nil {
 		return nil, err
 	}
