@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -38,7 +41,9 @@ type RawConn struct {
 	ws *websocket.Conn
 }
 
-// ErrRawClosed is returned by Read once the server has closed the connection.
+// ErrRawClosed is returned (wrapped) by Read once the server has closed the
+// connection, whether with a close frame, a FIN or a reset; test it with
+// errors.Is.
 var ErrRawClosed = errors.New("raw connection closed")
 
 // DialRaw opens the websocket transport at baseURL's /socket.io/ and reads
@@ -158,9 +163,12 @@ func (c *RawConn) readFrame(ctx context.Context) (string, error) {
 	}
 	_, data, err := c.ws.ReadMessage()
 	if err != nil {
+		// A server may hang up with a close frame, a FIN or a reset; to a
+		// caller asking "did it end the connection?" these are the same.
 		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			return "", ErrRawClosed
+		if errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+			errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) {
+			return "", fmt.Errorf("%w: %v", ErrRawClosed, err)
 		}
 		return "", err
 	}
