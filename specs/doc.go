@@ -29,7 +29,8 @@
 //   - WCP_REPORT_DIR: where wcp-rules.json (rule ID -> passed/failed/skipped,
 //     with the failing specs) goes. Unset, it goes beside Ginkgo's
 //     --json-report or --junit-report output (use --output-dir or an
-//     absolute path with the ginkgo CLI), else into the current directory.
+//     absolute path with the ginkgo CLI); with neither, only the table is
+//     printed and no file is written.
 //   - WCP_REFERENCE_FAULT: exists only for the project's self-test
 //     (specs/selfcheck): it starts the embedded reference with one of its
 //     deliberate defects (internal/fault). It is refused with any other

@@ -75,8 +75,9 @@ func ruleTable(r Report) []ruleResult {
 }
 
 // reportDir is where wcp-rules.json goes: WCP_REPORT_DIR when set, else
-// beside Ginkgo's own JSON or JUnit report when one is asked for, else the
-// current directory (the package directory under the ginkgo CLI).
+// beside Ginkgo's own JSON or JUnit report when one is asked for, else ""
+// (no file: a plain `go test` run only prints the table, and leaves nothing
+// in the source tree).
 //
 // With the ginkgo CLI, "beside" holds for --output-dir and for absolute
 // report paths; a relative path without --output-dir is resolved by the
@@ -92,7 +93,7 @@ func reportDir() string {
 			return filepath.Dir(undoCLIJoin(p))
 		}
 	}
-	return "."
+	return ""
 }
 
 // undoCLIJoin repairs a report path the ginkgo CLI mangled: without
@@ -126,9 +127,12 @@ var _ = ReportAfterSuite("WCP/1 rule table", func(r Report) {
 	}
 	fmt.Fprint(os.Stdout, b.String())
 
+	dir := reportDir()
+	if dir == "" {
+		return
+	}
 	data, err := json.MarshalIndent(rows, "", "  ")
 	if err == nil {
-		dir := reportDir()
 		if err = os.MkdirAll(dir, 0o755); err == nil {
 			err = os.WriteFile(filepath.Join(dir, "wcp-rules.json"), append(data, '\n'), 0o644)
 		}
