@@ -1,7 +1,7 @@
 # Everyday targets. `make test` is the command CI runs (see .ci/run).
 GO ?= go
 
-.PHONY: test lint serve specs bench fuzz cover
+.PHONY: test lint serve specs bench microbench fuzz
 
 ## test: vet, then every test race-enabled (unit, integration, conformance specs, self-check)
 test:
@@ -22,10 +22,14 @@ serve:
 specs:
 	$(GO) tool ginkgo -p ./specs
 
-## bench: micro-benchmarks, then the 200-sender load profile with a JSON result
+## bench: the load profile (200 senders, 20 chats, 1 in flight, 10 s, embedded reference) -> bench.json
 bench:
+	$(GO) build -o bin/wcp ./cmd/wcp
+	./bin/wcp load --senders 200 --chats 20 --inflight 1 --duration 10s --out bench.json
+
+## microbench: the Go benchmarks (signer, accept path, storage, generator cost)
+microbench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	$(GO) run ./cmd/wcp load --senders 200 --chats 20 --inflight 1 --duration 10s --out bench.json
 
 ## fuzz: a short run of every fuzz target (their seed corpora run in `make test` already)
 fuzz:
