@@ -6,7 +6,7 @@
 // # Layout
 //
 // Files go by resource (users.go, workspaces.go, chats.go), transport
-// (http.go, socket.go) and concern (connstring.go, messages.go, hub.go,
+// (http.go, socket.go, batchconn.go) and concern (connstring.go, messages.go, hub.go,
 // writer.go, metrics.go). Store, the storage interface, is declared here,
 // where it is used.
 //
@@ -31,6 +31,20 @@
 // and publish it, a chat's messages in seq order through its one deliverer,
 // while the writer already commits the next batch. Stored, then
 // acknowledged, then delivered: MSG-1's order holds per message.
+//
+// # Write coalescing
+//
+// The Socket.IO engine writes each packet as its own websocket frame, and
+// the websocket library gives each frame its own Write: one system call per
+// packet and socket, the largest cost of fan-out. The listener's connections
+// (batchconn.go) switch to coalesced writes when they carry a websocket: a
+// Write appends to the connection's buffer and one flusher goroutine, started
+// by the first Write of an idle connection and gone once the buffer is empty,
+// writes out everything queued meanwhile in one call (group-commit style, no
+// timer). A sender's ack and its own delivery, or a burst of deliveries, share
+// a call. The buffer is bounded (a peer that stops reading still blocks the
+// engine, which the slow-consumer check needs), a write error surfaces on the
+// next Write, and Close flushes first.
 //
 // # The replay seam
 //

@@ -55,7 +55,12 @@ func (s *Server) newHandler(socketIO, metrics http.Handler) http.Handler {
 		metrics.ServeHTTP(w, r)
 		return nil
 	}}))
-	mux.Handle("/socket.io/", socketIO)
+	mux.Handle("/socket.io/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			batchWrites(r.Context())
+		}
+		socketIO.ServeHTTP(w, r)
+	}))
 	mux.Handle("/", s.dispatch(nil))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer s.recoverHTTP(w, r)

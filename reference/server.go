@@ -133,13 +133,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	opts.SetServeClient(false)
 	s.http = &http.Server{
 		Handler:           s.newHandler(s.io.ServeHandler(opts), s.metrics.handler()),
+		ConnContext:       connContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	go func() {
 		defer close(s.serveDone)
-		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.http.Serve(batchListener{s.ln}); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)
 		}
 	}()

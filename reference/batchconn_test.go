@@ -1,0 +1,153 @@
+package reference
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countConn counts the Writes that reach the connection under a batchConn.
+type countConn struct {
+	net.Conn
+	writes atomic.Int64
+}
+
+func (c *countConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+func newBatchPipe(batching bool) (*batchConn, *countConn, net.Conn) {
+	a, b := net.Pipe()
+	cc := &countConn{Conn: a}
+	bc, _ := batchListener{Listener: oneConn{cc}}.Accept()
+	c := bc.(*batchConn)
+	if batching {
+		batchWrites(context.WithValue(context.Background(), batchConnKey{}, c))
+	}
+	return c, cc, b
+}
+
+// oneConn is a listener that accepts one given connection.
+type oneConn struct{ c net.Conn }
+
+func (l oneConn) Accept() (net.Conn, error) { return l.c, nil }
+func (l oneConn) Close() error              { return nil }
+func (l oneConn) Addr() net.Addr            { return nil }
+
+// TestBatchConnCoalesces: frames written while the connection is busy go out
+// together, intact and in order, and Close flushes what is left.
+func TestBatchConnCoalesces(t *testing.T) {
+	c, cc, peer := newBatchPipe(true)
+	defer peer.Close()
+	var want bytes.Buffer
+	for i := range 100 {
+		frame := fmt.Appendf(nil, "frame %d;", i)
+		want.Write(frame)
+		if n, err := c.Write(frame); n != len(frame) || err != nil {
+			t.Fatalf("write %d: %d %v", i, n, err)
+		}
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(peer)
+		got <- b
+	}()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-got; !bytes.Equal(b, want.Bytes()) {
+		t.Fatalf("peer read %q, want %q", b, want.Bytes())
+	}
+	// The first frame may go alone; the 99 written while it waited for the
+	// reader go together.
+	if n := cc.writes.Load(); n > 3 {
+		t.Errorf("%d writes reached the connection for 100 frames", n)
+	}
+}
+
+// TestBatchConnPassThrough: a connection that does not carry a websocket
+// writes each Write at once.
+func TestBatchConnPassThrough(t *testing.T) {
+	c, cc, peer := newBatchPipe(false)
+	defer c.Close()
+	go io.Copy(io.Discard, peer)
+	for range 5 {
+		c.Write([]byte("x"))
+	}
+	if n := cc.writes.Load(); n != 5 {
+		t.Fatalf("%d writes for 5, want 5", n)
+	}
+	peer.Close()
+}
+
+// TestBatchConnError: a failed write is returned by the next Write.
+func TestBatchConnError(t *testing.T) {
+	c, _, peer := newBatchPipe(true)
+	peer.Close()
+	c.Write([]byte("lost"))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := c.Write([]byte("x")); err != nil {
+			if !errors.Is(err, io.ErrClosedPipe) {
+				t.Fatalf("write error %v, want the connection's", err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the write error never surfaced")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	c.Close()
+}
+
+// TestBatchConnBounded: for a peer that does not read, Writes block once
+// maxPending bytes wait, and Close ends them and itself after closeFlushWait.
+func TestBatchConnBounded(t *testing.T) {
+	defer func(d time.Duration) { closeFlushWait = d }(closeFlushWait)
+	closeFlushWait = 100 * time.Millisecond
+	c, _, peer := newBatchPipe(true)
+	defer peer.Close()
+	frame := make([]byte, 1024)
+	wrote := make(chan error)
+	go func() {
+		var err error
+		for err == nil {
+			_, err = c.Write(frame)
+		}
+		wrote <- err
+	}()
+	select {
+	case err := <-wrote:
+		t.Fatalf("writes to a peer that does not read ended: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	c.mu.Lock()
+	pending := len(*c.buf)
+	c.mu.Unlock()
+	if pending < maxPending || pending > maxPending+len(frame) {
+		t.Fatalf("%d bytes pending, want about %d", pending, maxPending)
+	}
+	closed := make(chan error)
+	go func() { closed <- c.Close() }()
+	select {
+	case err := <-wrote:
+		if err == nil {
+			t.Fatal("blocked write ended without an error")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the blocked write")
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close hung on a peer that does not read")
+	}
+}
