@@ -32,6 +32,17 @@
 // while the writer already commits the next batch. Stored, then
 // acknowledged, then delivered: MSG-1's order holds per message.
 //
+// # Fan-out
+//
+// A delivered `message` is encoded once for all the sessions of its chat
+// (hubs.encode) and handed to each socket's engine pre-encoded. The Socket.IO
+// client clones every packet it passes to its engine, since the engine reads
+// it away; the encoded message's clones share its bytes instead of copying
+// them (sharedText), which is safe because the engine only reads packet
+// data. (The library's own room broadcast would not be cheaper: it also
+// encodes once, but then has the websocket library prepare a frame per
+// socket, a fresh frame-building connection and 4 KiB buffer each time.)
+//
 // # Write coalescing
 //
 // The Socket.IO engine writes each packet as its own websocket frame, and

@@ -110,7 +110,25 @@ func (hs *hubs) get(chatID string) *hub {
 
 // encode renders a `message` event once for all its receivers.
 func (hs *hubs) encode(m wcp.Message) []types.BufferInterface {
-	return hs.s.io.Encoder().Encode(&parser.Packet{Type: parser.EVENT, Nsp: "/", Data: []any{wcp.EventMessage, m}})
+	pkts := hs.s.io.Encoder().Encode(&parser.Packet{Type: parser.EVENT, Nsp: "/", Data: []any{wcp.EventMessage, m}})
+	for i, p := range pkts {
+		if sb, ok := p.(*types.StringBuffer); ok {
+			pkts[i] = sharedText{sb}
+		}
+	}
+	return pkts
+}
+
+// sharedText is an encoded text packet whose receivers share its bytes. The
+// Socket.IO client clones every packet it hands to its engine, because the
+// engine consumes it by reading (which moves the buffer's offset); a
+// sharedText's clone is a fresh buffer over the same bytes instead of a copy
+// of them. The engine only ever reads a packet's data.
+type sharedText struct{ *types.StringBuffer }
+
+func (t sharedText) Clone() types.BufferInterface {
+	b := t.Bytes()
+	return types.NewStringBuffer(b[:len(b):len(b)])
 }
 
 var preEncoded = &sio.WriteOptions{PreEncoded: true}
