@@ -26,9 +26,10 @@ import (
 // until the flusher takes them, so a peer that stops reading still stalls
 // the engine's writes as a plain connection would (the slow-consumer check
 // relies on that). A write error is kept and returned by every later Write.
-// Close flushes what is buffered (giving a stuck peer closeFlushWait), then
-// closes. The flusher exists only while there is something to write, so an
-// idle connection costs no goroutine and no buffer.
+// Close has the flusher write out what is buffered (giving a stuck peer
+// closeFlushWait) and close the connection after it, without waiting. The
+// flusher exists only while there is something to write, so an idle
+// connection costs no goroutine and no buffer.
 
 const maxPending = 256 << 10 // bytes a connection may have waiting for the flusher
 
@@ -132,17 +133,32 @@ func (c *batchConn) flush() {
 	}
 	c.flushing = false
 	c.buf = nil
+	closed := c.closed
 	c.cond.Broadcast()
 	c.mu.Unlock()
+	if closed {
+		c.Conn.Close() // Close left it to the flusher
+	}
 }
 
-// Close flushes what is buffered, then closes the connection. A peer that
-// does not read gets closeFlushWait before its connection is closed anyway.
+// Close closes the connection once what is buffered is written. While the
+// flusher is still at it, Close leaves the closing to it and returns at
+// once: a peer that stopped reading must not hold up whoever closes (the
+// engine closes its sockets one after the other), and it gets closeFlushWait
+// before its connection is closed anyway.
 func (c *batchConn) Close() error {
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return net.ErrClosed
+	}
 	c.closed = true
 	c.cond.Broadcast() // Writes waiting for room fail now
-	c.drain()
+	if c.flushing {
+		c.Conn.SetWriteDeadline(time.Now().Add(closeFlushWait))
+		c.mu.Unlock()
+		return nil
+	}
 	c.mu.Unlock()
 	return c.Conn.Close()
 }
@@ -160,7 +176,8 @@ func (c *batchConn) CloseWrite() error {
 }
 
 // drain waits, with c.mu held, for the flusher to write out the buffer or
-// fail, giving it closeFlushWait.
+// fail, giving it closeFlushWait. Only CloseWrite waits: net/http uses it
+// on connections that do not batch, where there is no flusher.
 func (c *batchConn) drain() {
 	if c.flushing {
 		c.Conn.SetWriteDeadline(time.Now().Add(closeFlushWait))

@@ -109,7 +109,8 @@ func TestBatchConnError(t *testing.T) {
 }
 
 // TestBatchConnBounded: for a peer that does not read, Writes block once
-// maxPending bytes wait, and Close ends them and itself after closeFlushWait.
+// maxPending bytes wait; Close ends them and returns at once, and the
+// connection is closed after closeFlushWait.
 func TestBatchConnBounded(t *testing.T) {
 	defer func(d time.Duration) { closeFlushWait = d }(closeFlushWait)
 	closeFlushWait = 100 * time.Millisecond
@@ -138,6 +139,11 @@ func TestBatchConnBounded(t *testing.T) {
 	closed := make(chan error)
 	go func() { closed <- c.Close() }()
 	select {
+	case <-closed:
+	case <-time.After(50 * time.Millisecond):
+		t.Fatal("Close waited for a peer that does not read")
+	}
+	select {
 	case err := <-wrote:
 		if err == nil {
 			t.Fatal("blocked write ended without an error")
@@ -145,9 +151,12 @@ func TestBatchConnBounded(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close did not end the blocked write")
 	}
-	select {
-	case <-closed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close hung on a peer that does not read")
+	// The flusher gives up after closeFlushWait and closes the connection.
+	peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, peer); err != nil {
+		t.Fatalf("the connection was not closed: %v", err)
+	}
+	if _, err := c.Write(frame); err == nil {
+		t.Fatal("write after Close succeeded")
 	}
 }

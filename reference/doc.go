@@ -55,7 +55,8 @@
 // timer). A sender's ack and its own delivery, or a burst of deliveries, share
 // a call. The buffer is bounded (a peer that stops reading still blocks the
 // engine, which the slow-consumer check needs), a write error surfaces on the
-// next Write, and Close flushes first.
+// next Write, and Close returns at once, leaving the flusher to close the
+// connection after what is buffered (a peer that stopped reading gets 5 s).
 //
 // # The replay seam
 //
