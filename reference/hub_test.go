@@ -1,8 +1,10 @@
 package reference
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -45,5 +47,34 @@ func TestSharedTextClones(t *testing.T) {
 	wg.Wait()
 	if pkts[0].String() != want {
 		t.Fatalf("reading the clones changed the packet: %s", pkts[0].String())
+	}
+}
+
+// BenchmarkFanOutClone is what the engine does with one encoded message per
+// receiving session (10 here): clone it and read it away. A sharedText's
+// clones share its bytes; a plain packet is copied for each.
+func BenchmarkFanOutClone(b *testing.B) {
+	s, err := Open(context.Background(), Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	m := wcp.Message{ID: "m_0123456789abcdef", ChatID: "c_0123456789abcdef", Seq: 12345, UserID: "u_0123456789abcdef",
+		Body: "benchmark body of a typical length, some forty bytes", SentAt: "2026-01-01T00:00:00.000Z"}
+	for _, shared := range []bool{false, true} {
+		b.Run(fmt.Sprintf("shared=%v", shared), func(b *testing.B) {
+			pkt := s.hubs.encode(m)[0]
+			if !shared {
+				pkt = pkt.(sharedText).StringBuffer
+			}
+			var sink bytes.Buffer
+			b.ReportAllocs()
+			for b.Loop() {
+				for range 10 {
+					sink.Reset()
+					pkt.Clone().WriteTo(&sink)
+				}
+			}
+		})
 	}
 }
