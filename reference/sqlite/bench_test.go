@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/wcp-project/wcp"
 )
@@ -21,7 +22,9 @@ func BenchmarkAppend(b *testing.B) {
 				}
 				d := open(b, path)
 				chats := seedB(b, d, 20)
-				ctx := context.Background()
+				// The writer's commits run under a timeout, as here.
+				ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+				defer cancel()
 				seq := map[string]int64{}
 				b.ReportAllocs()
 				b.ResetTimer()

@@ -27,7 +27,12 @@ func (db *DB) AppendMessages(ctx context.Context, msgs []wcp.Message) (stored []
 		return nil, fmt.Errorf("append messages: %w", err)
 	}
 	defer tx.Rollback()
-	stmt := tx.StmtContext(ctx, db.insertMessage)
+	// The rows are inserted without ctx's cancellation (the transaction
+	// itself, its begin and commit, still obey ctx): inside the IMMEDIATE
+	// transaction they wait for no lock, and the driver pays for a
+	// cancellable context with a watcher goroutine per statement.
+	rowCtx := context.WithoutCancel(ctx)
+	stmt := tx.StmtContext(rowCtx, db.insertMessage)
 	defer stmt.Close()
 	stored = make([]bool, len(msgs))
 	gone := map[string]bool{}
@@ -35,7 +40,7 @@ func (db *DB) AppendMessages(ctx context.Context, msgs []wcp.Message) (stored []
 		if gone[m.ChatID] {
 			continue
 		}
-		_, err := stmt.ExecContext(ctx, m.ChatID, m.Seq, m.ID, m.UserID, m.Body, m.SentAt)
+		_, err := stmt.ExecContext(rowCtx, m.ChatID, m.Seq, m.ID, m.UserID, m.Body, m.SentAt)
 		// A chat deleted while its message was queued fails the foreign key.
 		// SQLite undoes just that statement, so the rest of the batch goes on
 		// and the message is reported as not stored.
