@@ -3,6 +3,7 @@ package load
 import (
 	"bufio"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,21 +18,21 @@ import (
 	"github.com/wcp-project/wcp/client"
 )
 
-// benchTarget is the server the benchmarks drive: $WCP_LOAD_TARGET, or the
-// reference started in a process of its own (so that this process's CPU
-// and memory are the generator's alone).
+// benchTarget is the server the benchmarks drive: $WCP_LOAD_TARGET, or
+// `wcp serve` in a process of its own (so that this process's CPU and memory
+// are the generator's alone).
 func benchTarget(b *testing.B) string {
 	b.Helper()
 	if t := os.Getenv("WCP_LOAD_TARGET"); t != "" {
 		return t
 	}
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "refserve")
-	build := exec.Command("go", "build", "-o", bin, "github.com/wcp-project/wcp/load/internal/refserve")
+	bin := filepath.Join(dir, "wcp")
+	build := exec.Command("go", "build", "-o", bin, "github.com/wcp-project/wcp/cmd/wcp")
 	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("build refserve: %v\n%s", err, out)
+		b.Fatalf("build wcp: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "wcp.db"))
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "wcp.db"), "--log-level", "error")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -43,11 +44,16 @@ func benchTarget(b *testing.B) string {
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
 	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		b.Fatalf("refserve: %v", err)
+	const prefix = "wcp: serving WCP/1 on "
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if url, ok := strings.CutPrefix(sc.Text(), prefix); ok {
+			go io.Copy(io.Discard, out) // keep the pipe drained
+			return url
+		}
 	}
-	return strings.TrimSpace(line)
+	b.Fatalf("wcp serve ended without saying where it listens: %v", sc.Err())
+	return ""
 }
 
 // BenchmarkIdleSessionMemory connects b.N idle senders (10 per chat) and
