@@ -169,11 +169,9 @@ func runLoad(ctx context.Context, cmd *cobra.Command, f *loadFlags, stdout, stde
 	if err != nil {
 		return err
 	}
-	var ths []load.Threshold
-	if f.threshold != "" {
-		if ths, err = load.ParseThresholds(f.threshold); err != nil {
-			return fmt.Errorf("--threshold: %w", err)
-		}
+	ths, err := thresholdFlag(f.threshold)
+	if err != nil {
+		return err
 	}
 	if f.procs < 0 {
 		return fmt.Errorf("--procs must not be negative, got %d", f.procs)
@@ -344,12 +342,9 @@ same run given twice is an error. A directory argument stands for the *.json
 files in it.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var ths []load.Threshold
-			var err error
-			if threshold != "" {
-				if ths, err = load.ParseThresholds(threshold); err != nil {
-					return fmt.Errorf("--threshold: %w", err)
-				}
+			ths, err := thresholdFlag(threshold)
+			if err != nil {
+				return err
 			}
 			files, err := resultFiles(args)
 			if err != nil {
@@ -399,12 +394,9 @@ percentile) drawn as inline SVG: no scripts, no fonts, no links, so it opens
 with no network.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var ths []load.Threshold
-			var err error
-			if threshold != "" {
-				if ths, err = load.ParseThresholds(threshold); err != nil {
-					return fmt.Errorf("--threshold: %w", err)
-				}
+			ths, err := thresholdFlag(threshold)
+			if err != nil {
+				return err
 			}
 			r, err := readResult(args[0])
 			if err != nil {
@@ -489,4 +481,16 @@ func newProgress(k progressKind, stdout io.Writer, cfg load.Config) display {
 		return wrapped{load.NewBars(stdout, d)}
 	}
 	return nopDisplay{}
+}
+
+// thresholdFlag parses --threshold; an empty flag sets no thresholds.
+func thresholdFlag(s string) ([]load.Threshold, error) {
+	if s == "" {
+		return nil, nil
+	}
+	ths, err := load.ParseThresholds(s)
+	if err != nil {
+		return nil, fmt.Errorf("--threshold: %w", err)
+	}
+	return ths, nil
 }
