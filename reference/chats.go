@@ -32,6 +32,20 @@ func (s *Server) chatRole(ctx context.Context, id, userID string) (wcp.Chat, rol
 	return c, roleNone, nil
 }
 
+// pathChat authenticates the caller and loads the chat the path names:
+// 401, then 404, then 403 below need.
+func (s *Server) pathChat(r *http.Request, need role) (wcp.Chat, error) {
+	uid, err := s.authenticate(r)
+	if err != nil {
+		return wcp.Chat{}, err
+	}
+	c, got, err := s.chatRole(r.Context(), r.PathValue("id"), uid)
+	if err != nil {
+		return c, err
+	}
+	return c, allow(got, need)
+}
+
 func (s *Server) createChat(w http.ResponseWriter, r *http.Request) error {
 	uid, err := s.authenticate(r)
 	if err != nil {
@@ -54,12 +68,16 @@ func (s *Server) createChat(w http.ResponseWriter, r *http.Request) error {
 	if s.fault == fault.CreateBeforeChecks {
 		s.store.CreateChat(r.Context(), c)
 	}
-	_, role, err := s.workspaceRole(r.Context(), *in.WorkspaceID, uid)
+	_, got, err := s.workspaceRole(r.Context(), *in.WorkspaceID, uid)
 	if err != nil {
 		return err
 	}
-	if role != roleOwner && !(s.fault == fault.OwnerCheckSkipped && role == roleMember) {
-		return errNotOwner
+	need := roleOwner
+	if s.fault == fault.OwnerCheckSkipped {
+		need = roleMember
+	}
+	if err := allow(got, need); err != nil {
+		return err
 	}
 	if s.fault != fault.CreateBeforeChecks {
 		if err := s.store.CreateChat(r.Context(), c); err != nil {
@@ -70,34 +88,25 @@ func (s *Server) createChat(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getChat(w http.ResponseWriter, r *http.Request) error {
-	uid, err := s.authenticate(r)
+	need := roleMember
+	if s.fault == fault.OutsiderMayRead {
+		need = roleNone
+	}
+	c, err := s.pathChat(r, need)
 	if err != nil {
 		return err
-	}
-	c, role, err := s.chatRole(r.Context(), r.PathValue("id"), uid)
-	if err != nil {
-		return err
-	}
-	if role == roleNone && s.fault != fault.OutsiderMayRead {
-		return errNoAccess
 	}
 	return writeJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) deleteChat(w http.ResponseWriter, r *http.Request) error {
-	uid, err := s.authenticate(r)
+	need := roleOwner
+	if s.fault == fault.MemberMayDeleteChat {
+		need = roleMember
+	}
+	c, err := s.pathChat(r, need)
 	if err != nil {
 		return err
-	}
-	c, role, err := s.chatRole(r.Context(), r.PathValue("id"), uid)
-	if err != nil {
-		return err
-	}
-	if role != roleOwner && !(s.fault == fault.MemberMayDeleteChat && role == roleMember) {
-		if role == roleNone {
-			return errNoAccess
-		}
-		return errNotOwner
 	}
 	if s.fault == fault.DeletedChatReadable {
 		w.WriteHeader(http.StatusNoContent)
@@ -147,12 +156,12 @@ func (s *Server) createConnString(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	c, role, err := s.chatRole(r.Context(), r.PathValue("id"), uid)
+	c, got, err := s.chatRole(r.Context(), r.PathValue("id"), uid)
 	if err != nil {
 		return err
 	}
-	if role == roleNone {
-		return errNoAccess
+	if err := allow(got, roleMember); err != nil {
+		return err
 	}
 	issued := s.now()
 	life := time.Duration(ttl) * time.Second
@@ -198,12 +207,12 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, role, err := s.chatRole(r.Context(), r.PathValue("id"), uid)
+	c, got, err := s.chatRole(r.Context(), r.PathValue("id"), uid)
 	if err != nil {
 		return err
 	}
-	if role == roleNone {
-		return errNoAccess
+	if err := allow(got, roleMember); err != nil {
+		return err
 	}
 	msgs, err := s.store.Messages(r.Context(), c.ID, after, int(limit))
 	if err != nil {

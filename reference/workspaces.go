@@ -41,6 +41,33 @@ func (s *Server) workspaceRole(ctx context.Context, id, userID string) (wcp.Work
 	return ws, roleNone, nil
 }
 
+// allow refuses a caller whose role is below need. Both refusals are 403;
+// the message says whether the caller lacks access or only ownership.
+func allow(got, need role) error {
+	switch {
+	case got >= need:
+		return nil
+	case got == roleNone:
+		return errNoAccess
+	}
+	return errNotOwner
+}
+
+// pathWorkspace authenticates the caller and loads the workspace the path
+// names, in OWN-1's order: 401, then 404, then 403 below need. (Handlers
+// with a body check it between the token and the lookup themselves.)
+func (s *Server) pathWorkspace(r *http.Request, need role) (wcp.Workspace, error) {
+	uid, err := s.authenticate(r)
+	if err != nil {
+		return wcp.Workspace{}, err
+	}
+	ws, got, err := s.workspaceRole(r.Context(), r.PathValue("id"), uid)
+	if err != nil {
+		return ws, err
+	}
+	return ws, allow(got, need)
+}
+
 var (
 	errNotOwner  = wcp.Errorf(wcp.CodeForbidden, "only the workspace owner may do this")
 	errNoAccess  = wcp.Errorf(wcp.CodeForbidden, "you are neither owner nor member of this workspace")
@@ -78,16 +105,9 @@ type workspaceView struct {
 }
 
 func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) error {
-	uid, err := s.authenticate(r)
+	ws, err := s.pathWorkspace(r, roleMember)
 	if err != nil {
 		return err
-	}
-	ws, role, err := s.workspaceRole(r.Context(), r.PathValue("id"), uid)
-	if err != nil {
-		return err
-	}
-	if role == roleNone {
-		return errNoAccess
 	}
 	members, err := s.store.Members(r.Context(), ws.ID)
 	if err != nil {
@@ -97,16 +117,9 @@ func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteWorkspace(w http.ResponseWriter, r *http.Request) error {
-	uid, err := s.authenticate(r)
+	ws, err := s.pathWorkspace(r, roleOwner)
 	if err != nil {
 		return err
-	}
-	ws, role, err := s.workspaceRole(r.Context(), r.PathValue("id"), uid)
-	if err != nil {
-		return err
-	}
-	if role != roleOwner {
-		return errNotOwner
 	}
 	if err := s.store.DeleteWorkspace(r.Context(), ws.ID); err != nil {
 		return err
@@ -130,12 +143,12 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) error {
 	if in.UserID == nil {
 		return wcp.Errorf(wcp.CodeBadRequest, "user_id is required")
 	}
-	ws, role, err := s.workspaceRole(r.Context(), r.PathValue("id"), uid)
+	ws, got, err := s.workspaceRole(r.Context(), r.PathValue("id"), uid)
 	if err != nil {
 		return err
 	}
-	if role != roleOwner {
-		return errNotOwner
+	if err := allow(got, roleOwner); err != nil {
+		return err
 	}
 	// Adding the owner is a no-op: the owner is never listed among members.
 	if *in.UserID != ws.OwnerID {
@@ -158,16 +171,9 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) error {
-	uid, err := s.authenticate(r)
+	ws, err := s.pathWorkspace(r, roleOwner)
 	if err != nil {
 		return err
-	}
-	ws, role, err := s.workspaceRole(r.Context(), r.PathValue("id"), uid)
-	if err != nil {
-		return err
-	}
-	if role != roleOwner {
-		return errNotOwner
 	}
 	target := r.PathValue("user_id")
 	if target == ws.OwnerID {
@@ -188,16 +194,9 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listChats(w http.ResponseWriter, r *http.Request) error {
-	uid, err := s.authenticate(r)
+	ws, err := s.pathWorkspace(r, roleMember)
 	if err != nil {
 		return err
-	}
-	ws, role, err := s.workspaceRole(r.Context(), r.PathValue("id"), uid)
-	if err != nil {
-		return err
-	}
-	if role == roleNone {
-		return errNoAccess
 	}
 	chats, err := s.store.Chats(r.Context(), ws.ID)
 	if err != nil {
