@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/wcp-project/wcp"
 )
 
 // Socket.IO packet types (protocol v5).
@@ -46,23 +48,52 @@ type RawConn struct {
 // errors.Is.
 var ErrRawClosed = errors.New("raw connection closed")
 
-// DialRaw opens the websocket transport at baseURL's /socket.io/ and reads
-// the Engine.IO open packet.
-func DialRaw(ctx context.Context, baseURL string) (*RawConn, error) {
+// SocketURL is the Engine.IO websocket endpoint of the server at baseURL:
+// http becomes ws, https wss (ws and wss stay), with the default path
+// /socket.io/ and the query EIO=4&transport=websocket.
+func SocketURL(baseURL string) (string, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
-		return nil, fmt.Errorf("dial raw: %w", err)
+		return "", fmt.Errorf("target %q: %w", baseURL, err)
 	}
 	switch u.Scheme {
 	case "http":
 		u.Scheme = "ws"
 	case "https":
 		u.Scheme = "wss"
+	case "ws", "wss":
+	default:
+		return "", fmt.Errorf("target %q: scheme must be http or https", baseURL)
 	}
 	u.Path = strings.TrimRight(u.Path, "/") + "/socket.io/"
 	u.RawQuery = "EIO=4&transport=websocket"
+	return u.String(), nil
+}
+
+// ParseConnectError reads a CONNECT_ERROR payload: a *wcp.Error when it is
+// the contract's {"message", "data": {"code"}}, a plain error otherwise.
+func ParseConnectError(data []byte) error {
+	var p struct {
+		Message string `json:"message"`
+		Data    struct {
+			Code string `json:"code"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(data, &p); err != nil || p.Data.Code == "" {
+		return fmt.Errorf("connect refused without a code: %q", clip(data))
+	}
+	return &wcp.Error{Code: wcp.Code(p.Data.Code), Message: p.Message}
+}
+
+// DialRaw opens the websocket transport at baseURL's /socket.io/ and reads
+// the Engine.IO open packet.
+func DialRaw(ctx context.Context, baseURL string) (*RawConn, error) {
+	u, err := SocketURL(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("dial raw: %w", err)
+	}
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-	ws, _, err := d.DialContext(ctx, u.String(), nil)
+	ws, _, err := d.DialContext(ctx, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dial raw: %w", err)
 	}

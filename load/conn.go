@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wcp-project/wcp"
+	"github.com/wcp-project/wcp/client"
 )
 
 // wire is a lean Socket.IO v5 / Engine.IO v4 client over one websocket,
@@ -37,26 +37,6 @@ var dialer = &websocket.Dialer{
 	ReadBufferSize:   1024,
 	WriteBufferSize:  1024,
 	WriteBufferPool:  &sync.Pool{},
-}
-
-// socketURL turns http://host:port into ws://host:port/socket.io/?EIO=4&transport=websocket.
-func socketURL(base string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", fmt.Errorf("target %q: %w", base, err)
-	}
-	switch u.Scheme {
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	case "ws", "wss":
-	default:
-		return "", fmt.Errorf("target %q: scheme must be http or https", base)
-	}
-	u.Path = strings.TrimRight(u.Path, "/") + "/socket.io/"
-	u.RawQuery = "EIO=4&transport=websocket"
-	return u.String(), nil
 }
 
 // errServerClosed: the server ended the connection during the handshake.
@@ -132,7 +112,7 @@ func (w *wire) handshake(ctx context.Context, auth wcp.Auth) (wcp.Session, error
 		case bytes.HasPrefix(f, []byte("40")):
 			connected = true
 		case bytes.HasPrefix(f, []byte("44")):
-			return wcp.Session{}, connectError(f[2:])
+			return wcp.Session{}, client.ParseConnectError(f[2:])
 		case bytes.HasPrefix(f, []byte("41")):
 			return wcp.Session{}, fmt.Errorf("connect: %w", errServerClosed)
 		case bytes.HasPrefix(f, []byte(`42["session",`)) && connected:
@@ -147,19 +127,6 @@ func (w *wire) handshake(ctx context.Context, auth wcp.Auth) (wcp.Session, error
 			return info, nil
 		}
 	}
-}
-
-func connectError(b []byte) error {
-	var p struct {
-		Message string `json:"message"`
-		Data    struct {
-			Code string `json:"code"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(b, &p); err != nil || p.Data.Code == "" {
-		return fmt.Errorf("connect refused without a code: %q", clipBytes(b))
-	}
-	return &wcp.Error{Code: wcp.Code(p.Data.Code), Message: p.Message}
 }
 
 // readFrame reads one whole message (handshake only).

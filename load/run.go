@@ -113,7 +113,7 @@ func (c *Config) Validate() error {
 	bad := func(f string, a ...any) { errs = append(errs, fmt.Sprintf(f, a...)) }
 	if c.Target == "" {
 		bad("target: empty")
-	} else if _, err := socketURL(c.Target); err != nil {
+	} else if _, err := client.SocketURL(c.Target); err != nil {
 		bad("%v", err)
 	}
 	if c.Senders < 1 {

@@ -131,7 +131,7 @@ func clipName(s string) string {
 // timing both, at most cfg.ConnectRate per second. Refusals are counted,
 // not fatal: the run goes on with the sessions that opened.
 func (r *runner) connectAll(ctx context.Context, w *world, plan Plan) error {
-	wsURL, err := socketURL(r.cfg.Target)
+	wsURL, err := client.SocketURL(r.cfg.Target)
 	if err != nil {
 		return err
 	}

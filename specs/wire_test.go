@@ -112,13 +112,7 @@ func rawConnect(ctx context.Context, url, rawAuth string) (connectOutcome, error
 	case client.PacketDisconnect:
 		return connectOutcome{Closed: true}, nil
 	}
-	var ce struct {
-		Data struct {
-			Code wcp.Code `json:"code"`
-		} `json:"data"`
-	}
-	_ = json.Unmarshal(p.Data, &ce)
-	return connectOutcome{Code: ce.Data.Code}, nil
+	return connectOutcome{Code: wcp.ErrorCode(client.ParseConnectError(p.Data))}, nil
 }
 
 // rawConnectAuth is rawConnect with an auth value marshalled to JSON.
