@@ -101,6 +101,9 @@ func ConnectAuth(ctx context.Context, baseURL string, auth map[string]any, opts 
 		// The library's default set includes WebTransport in random order.
 		so.SetTransports(types.NewSet(sioc.WebSocket))
 	}
+	// gorilla's dialer refuses the permessage-deflate answer of aiohttp
+	// (python-socketio); WCP payloads are small JSON, compression buys nothing.
+	so.SetPerMessageDeflate(nil)
 	so.SetForceNew(true)
 	so.SetMultiplex(false)
 	so.SetReconnection(false) // a reconnect is a new session in WCP: the caller decides
