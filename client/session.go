@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,10 +9,8 @@ import (
 	"sync"
 	"time"
 
-	sioc "github.com/zishang520/socket.io/clients/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
-
 	"github.com/wcp-project/wcp"
+	"github.com/wcp-project/wcp/wire"
 )
 
 // Errors of a Session's transport, as opposed to the server's refusals.
@@ -34,10 +33,11 @@ type Options struct {
 	// (default 5 s).
 	AckTimeout time.Duration
 	// OnMessage, when set, receives every delivered message on the socket's
-	// own goroutine instead of the session keeping them; it must not block.
+	// reader goroutine, in wire order, instead of the session keeping
+	// them; it must not block.
 	OnMessage func(wcp.Message, time.Time)
-	// Polling adds HTTP long-polling (with upgrade) to the websocket
-	// transport. Off by default: WCP/1 requires websocket only.
+	// Polling uses HTTP long-polling instead of websocket, with no upgrade.
+	// Off by default: WCP/1 requires websocket and only allows polling.
 	Polling bool
 }
 
@@ -57,24 +57,25 @@ func (o *Options) withDefaults() Options {
 
 // Session is one Socket.IO connection bound to one chat. Its methods are safe
 // for concurrent use. Incoming events never block the socket: messages are
-// queued without bound (or handed to Options.OnMessage).
+// queued without bound (or handed to Options.OnMessage). Events reach the
+// session in the order the server sent them: a `revoked` sent before the
+// server's disconnect is in RevokedEvents before Done is closed.
 type Session struct {
 	info   wcp.Session
-	sock   *sioc.Socket
+	sock   *Socket
 	opts   Options
 	signMu sync.Mutex // guards signer and nonce
 	signer *wcp.Signer
 	nonce  int64
+
+	sessionCh chan wcp.Session // the first `session` event, for Connect
 
 	mu         sync.Mutex
 	received   []wcp.Message
 	revoked    []wcp.Revoked
 	violations []error
 	firstEvent string
-	reason     string
 	notify     chan struct{} // closed and replaced on every new event
-	done       chan struct{}
-	closeOnce  sync.Once
 }
 
 // Connect opens a session on the server at baseURL with the handshake auth
@@ -94,77 +95,92 @@ func Connect(ctx context.Context, baseURL string, auth wcp.Auth, opts *Options) 
 // object at all, use RawConn.)
 func ConnectAuth(ctx context.Context, baseURL string, auth map[string]any, opts *Options) (*Session, error) {
 	o := opts.withDefaults()
-	so := sioc.DefaultOptions()
+	s := &Session{opts: o, notify: make(chan struct{}), sessionCh: make(chan wcp.Session, 1)}
+	so := &SocketOptions{
+		Transport:      TransportWebSocket,
+		ConnectTimeout: o.ConnectTimeout,
+		OnEvent:        s.onEvent,
+		OnViolation:    s.violation,
+	}
 	if o.Polling {
-		so.SetTransports(types.NewSet(sioc.Polling, sioc.WebSocket))
-	} else {
-		// The library's default set includes WebTransport in random order.
-		so.SetTransports(types.NewSet(sioc.WebSocket))
+		so.Transport = TransportPolling
 	}
-	// gorilla's dialer refuses the permessage-deflate answer of aiohttp
-	// (python-socketio); WCP payloads are small JSON, compression buys nothing.
-	so.SetPerMessageDeflate(nil)
-	so.SetForceNew(true)
-	so.SetMultiplex(false)
-	so.SetReconnection(false) // a reconnect is a new session in WCP: the caller decides
-	so.SetAutoConnect(false)  // handlers must be in place before the first packet
-	so.SetTimeout(o.ConnectTimeout)
-	so.SetAuth(auth)
-
-	sock, err := sioc.Connect(baseURL, so)
+	ctx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
+	defer cancel()
+	sock, err := DialSocket(ctx, baseURL, auth, so)
 	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
+		if errors.Is(err, ErrRawClosed) {
+			return nil, fmt.Errorf("connect: server ended the connection: %w", err)
+		}
+		return nil, err
 	}
-	s := &Session{sock: sock, opts: o, notify: make(chan struct{}), done: make(chan struct{})}
-	sessionCh := make(chan wcp.Session, 1)
-	failCh := make(chan error, 1)
-	fail := func(err error) {
+	s.sock = sock
+	select {
+	case info := <-s.sessionCh:
+		signer, err := wcp.NewSignerFromKey(info.MessageKey)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("connect: session event: %w", err)
+		}
+		s.info, s.signer = info, signer
+		return s, nil
+	case <-sock.Done():
 		select {
-		case failCh <- err:
+		case info := <-s.sessionCh:
+			// The server said `session` and then ended the socket: the
+			// caller sees a session that is already over.
+			signer, err := wcp.NewSignerFromKey(info.MessageKey)
+			if err != nil {
+				return nil, fmt.Errorf("connect: session event: %w", err)
+			}
+			s.info, s.signer = info, signer
+			return s, nil
 		default:
 		}
+		return nil, fmt.Errorf("connect: server ended the connection (%s) before the session event", sock.DisconnectReason())
+	case <-ctx.Done():
+		s.Close()
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, fmt.Errorf("connect: %w within %v", ErrNoSession, o.ConnectTimeout)
+		}
+		return nil, fmt.Errorf("connect: %w", ctx.Err())
 	}
+}
 
-	sock.OnAny(func(args ...any) {
-		if len(args) == 0 {
-			return
-		}
-		name, _ := args[0].(string)
-		s.mu.Lock()
-		if s.firstEvent == "" {
-			s.firstEvent = name
-		}
-		s.mu.Unlock()
-	})
-	sock.On(wcp.EventSession, func(args ...any) {
+// onEvent runs on the socket's reader, in wire order.
+func (s *Session) onEvent(name string, args []json.RawMessage, at time.Time) {
+	s.mu.Lock()
+	if s.firstEvent == "" {
+		s.firstEvent = name
+	}
+	s.mu.Unlock()
+	switch name {
+	case wcp.EventSession:
 		var info wcp.Session
 		if err := decodeArg(args, &info); err != nil {
-			fail(fmt.Errorf("connect: session event: %w", err))
+			s.violation(fmt.Errorf("session event: %w", err))
 			return
 		}
 		select {
-		case sessionCh <- info:
+		case s.sessionCh <- info:
 		default:
 			s.violation(errors.New("a second session event"))
 		}
-	})
-	sock.On(wcp.EventMessage, func(args ...any) {
-		at := time.Now()
+	case wcp.EventMessage:
 		var m wcp.Message
 		if err := decodeArg(args, &m); err != nil {
 			s.violation(fmt.Errorf("message event: %w", err))
 			return
 		}
-		if o.OnMessage != nil {
-			o.OnMessage(m, at)
+		if s.opts.OnMessage != nil {
+			s.opts.OnMessage(m, at)
 			return
 		}
 		s.mu.Lock()
 		s.received = append(s.received, m)
 		s.wakeLocked()
 		s.mu.Unlock()
-	})
-	sock.On(wcp.EventRevoked, func(args ...any) {
+	case wcp.EventRevoked:
 		var r wcp.Revoked
 		if err := decodeArg(args, &r); err != nil {
 			s.violation(fmt.Errorf("revoked event: %w", err))
@@ -174,71 +190,7 @@ func ConnectAuth(ctx context.Context, baseURL string, auth map[string]any, opts 
 		s.revoked = append(s.revoked, r)
 		s.wakeLocked()
 		s.mu.Unlock()
-	})
-	sock.On("connect_error", func(args ...any) { fail(connectError(args)) })
-	sock.On("disconnect", func(args ...any) {
-		reason := "disconnect"
-		if len(args) > 0 {
-			if r, ok := args[0].(string); ok {
-				reason = r
-			}
-		}
-		s.end(reason)
-		fail(fmt.Errorf("connect: server ended the connection (%s)", reason))
-	})
-	timer := time.NewTimer(o.ConnectTimeout)
-	defer timer.Stop()
-
-	// Open the engine first and send CONNECT only once it is fully open;
-	// see openEngine for the library races this avoids.
-	if err := openEngine(ctx, sock.Io(), timer.C); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("connect: %w", err)
 	}
-	sock.Connect()
-
-	select {
-	case info := <-sessionCh:
-		signer, err := wcp.NewSignerFromKey(info.MessageKey)
-		if err != nil {
-			s.Close()
-			return nil, fmt.Errorf("connect: session event: %w", err)
-		}
-		s.info, s.signer = info, signer
-		return s, nil
-	case err := <-failCh:
-		s.Close()
-		return nil, err
-	case <-timer.C:
-		s.Close()
-		if sock.Connected() {
-			return nil, fmt.Errorf("connect: %w within %v", ErrNoSession, o.ConnectTimeout)
-		}
-		return nil, fmt.Errorf("connect: no answer within %v", o.ConnectTimeout)
-	case <-ctx.Done():
-		s.Close()
-		return nil, fmt.Errorf("connect: %w", ctx.Err())
-	}
-}
-
-// connectError turns a connect_error argument into a *wcp.Error when the
-// server sent the contract's {message, data:{code}}.
-func connectError(args []any) error {
-	if len(args) == 0 {
-		return errors.New("connect: refused without a reason")
-	}
-	if ee, ok := args[0].(*types.ExtendedError); ok {
-		if data, ok := ee.Data.(map[string]any); ok {
-			if code, ok := data["code"].(string); ok && code != "" {
-				return &wcp.Error{Code: wcp.Code(code), Message: ee.Message}
-			}
-		}
-		return fmt.Errorf("connect: refused without a code: %q (data %v)", ee.Message, ee.Data)
-	}
-	if err, ok := args[0].(error); ok {
-		return fmt.Errorf("connect: %w", err)
-	}
-	return fmt.Errorf("connect: %v", args[0])
 }
 
 // Info is the session's `session` event: its ID, chat, user and key.
@@ -299,7 +251,7 @@ func (s *Session) SendMessage(ctx context.Context, m wcp.OutgoingMessage) (wcp.A
 // for an ack that breaks the contract. done runs on a library goroutine and
 // must not block.
 func (s *Session) SendAsync(m wcp.OutgoingMessage, done func(wcp.Ack, error)) {
-	s.EmitAsync(wcp.EventMessage, []any{m}, func(args []any, err error) {
+	s.emitRaw(wcp.EventMessage, []any{m}, func(args []json.RawMessage, err error) {
 		if err != nil {
 			done(wcp.Ack{}, err)
 			return
@@ -328,39 +280,36 @@ func (s *Session) Emit(ctx context.Context, event string, args ...any) ([]any, e
 
 // EmitNoAck sends event with args and asks for no acknowledgement.
 func (s *Session) EmitNoAck(event string, args ...any) error {
-	if s.Closed() {
-		return ErrClosed
-	}
 	return s.sock.Emit(event, args...)
 }
 
 // EmitAsync sends event with args and calls done exactly once with the
-// ack's arguments or ErrAckTimeout / ErrClosed.
+// ack's arguments (decoded as encoding/json does into any) or
+// ErrAckTimeout / ErrClosed.
 func (s *Session) EmitAsync(event string, args []any, done func([]any, error)) {
-	if s.Closed() {
-		done(nil, ErrClosed)
+	s.emitRaw(event, args, func(raw []json.RawMessage, err error) {
+		if err != nil {
+			done(nil, err)
+			return
+		}
+		out := make([]any, len(raw))
+		for i, r := range raw {
+			if err := json.Unmarshal(r, &out[i]); err != nil {
+				done(nil, &ProtocolError{Op: event + " ack", Reason: err.Error()})
+				return
+			}
+		}
+		done(out, nil)
+	})
+}
+
+func (s *Session) emitRaw(event string, args []any, done func([]json.RawMessage, error)) {
+	data, err := wire.EncodeEvent(event, args...)
+	if err != nil {
+		done(nil, err)
 		return
 	}
-	var once sync.Once
-	finish := func(a []any, err error) { once.Do(func() { done(a, err) }) }
-	timer := time.AfterFunc(s.opts.AckTimeout, func() { finish(nil, ErrAckTimeout) })
-	ack := func(a []any, err error) {
-		timer.Stop()
-		if err != nil {
-			// The library reports "socket has been disconnected" here.
-			err = fmt.Errorf("%w: %v", ErrClosed, err)
-		}
-		finish(a, err)
-	}
-	// The library's emit mutates shared per-socket flags; one emitter at a
-	// time keeps a concurrent Timeout()/Volatile() from leaking across emits.
-	s.signMu.Lock()
-	err := s.sock.Emit(event, append(args, ack)...)
-	s.signMu.Unlock()
-	if err != nil {
-		timer.Stop()
-		finish(nil, err)
-	}
+	s.sock.EmitRawWithAck(data, s.opts.AckTimeout, done)
 }
 
 // Received returns a copy of every message delivered so far, in arrival order.
@@ -396,7 +345,7 @@ func (s *Session) WaitMessages(ctx context.Context, n int) ([]wcp.Message, error
 		}
 		select {
 		case <-wake:
-		case <-s.done:
+		case <-s.Done():
 			if len(s.Received()) >= n {
 				return s.Received(), nil
 			}
@@ -407,47 +356,19 @@ func (s *Session) WaitMessages(ctx context.Context, n int) ([]wcp.Message, error
 	}
 }
 
-// Done is closed when the session has ended, from either side.
-func (s *Session) Done() <-chan struct{} { return s.done }
+// Done is closed when the session has ended, from either side, after
+// every event the server sent before the end has been taken in.
+func (s *Session) Done() <-chan struct{} { return s.sock.Done() }
 
 // Closed reports whether the session has ended.
-func (s *Session) Closed() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}
+func (s *Session) Closed() bool { return s.sock.Closed() }
 
-// DisconnectReason is the library's reason for the end ("io server
-// disconnect", "transport close", ...); "" while the session is open.
-func (s *Session) DisconnectReason() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reason
-}
+// DisconnectReason says why the session ended ("io server disconnect",
+// "transport close", ...; see the Reason constants); "" while it is open.
+func (s *Session) DisconnectReason() string { return s.sock.DisconnectReason() }
 
 // Close ends the session from the client side. It is idempotent.
-func (s *Session) Close() {
-	s.sock.Disconnect()
-	// The engine may still be dialling (no `connect` yet); closing the
-	// manager's engine ends that too, so no goroutine outlives the session.
-	if e := s.sock.Io().Engine(); e != nil {
-		e.Close()
-	}
-	s.end("io client disconnect")
-}
-
-func (s *Session) end(reason string) {
-	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.reason = reason
-		s.wakeLocked()
-		s.mu.Unlock()
-		close(s.done)
-	})
-}
+func (s *Session) Close() { s.sock.Close() }
 
 func (s *Session) wakeLocked() {
 	close(s.notify)
@@ -460,17 +381,14 @@ func (s *Session) violation(err error) {
 	s.mu.Unlock()
 }
 
-// decodeArg decodes the first event argument (already parsed from JSON by
-// the library into maps) into out, strictly: a wrongly typed field is an
-// error, not a zero value.
-func decodeArg(args []any, out any) error {
+// decodeArg decodes the first event argument into out, strictly: a
+// payload that is not an object, or a wrongly typed field, is an error,
+// not a zero value.
+func decodeArg(args []json.RawMessage, out any) error {
 	if len(args) == 0 {
 		return errors.New("no payload")
 	}
-	raw, err := json.Marshal(args[0])
-	if err != nil {
-		return err
-	}
+	raw := bytes.TrimSpace(args[0])
 	if len(raw) == 0 || raw[0] != '{' {
 		return fmt.Errorf("payload is not an object: %s", clip(raw))
 	}
@@ -478,7 +396,7 @@ func decodeArg(args []any, out any) error {
 }
 
 // decodeAck parses a `message` ack; a refusal returns its *wcp.Error.
-func decodeAck(args []any) (wcp.Ack, error) {
+func decodeAck(args []json.RawMessage) (wcp.Ack, error) {
 	var a wcp.Ack
 	if err := decodeArg(args, &a); err != nil {
 		return a, &ProtocolError{Op: "message ack", Reason: err.Error()}

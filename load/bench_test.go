@@ -126,8 +126,8 @@ func BenchmarkMessageCPU(b *testing.B) {
 }
 
 // BenchmarkClientSessionCPU drives the same closed-loop profile as
-// BenchmarkMessageCPU through the shared client.Session (the zishang520
-// Socket.IO client with its JSON round trip per event) instead of the
+// BenchmarkMessageCPU through the shared client.Session (a general
+// Socket.IO client that decodes every event's JSON) instead of the
 // generator's own wire, to show what the purpose-built sender saves.
 //
 //	go test ./load -run - -bench 'MessageCPU|ClientSessionCPU' -benchtime 1x
