@@ -45,6 +45,7 @@ type Socket struct {
 	nextID uint64                // under mu
 	ended  bool                  // under mu: no new acks
 	reason string                // under mu
+	endErr error                 // under mu: the read error that ended it
 
 	connected   chan error // the answer to CONNECT: nil or the refusal
 	closing     atomic.Bool
@@ -149,6 +150,9 @@ func (s *Socket) read() {
 		}
 		frame, err := s.t.next(deadline)
 		if err != nil {
+			s.mu.Lock()
+			s.endErr = err
+			s.mu.Unlock()
 			switch {
 			case s.closing.Load():
 				s.end(ReasonClientDisconnect)
@@ -354,6 +358,14 @@ func (s *Socket) DisconnectReason() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.reason
+}
+
+// Err is the transport error that ended the socket, nil while it is open
+// or when it ended with a DISCONNECT or Close.
+func (s *Socket) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.endErr
 }
 
 // Handshake is the server's Engine.IO open packet.
