@@ -1,7 +1,10 @@
 # Everyday targets. `make test` is the command CI runs (see .ci/run).
 GO ?= go
 
-.PHONY: test lint serve specs bench microbench fuzz
+.PHONY: test lint serve specs examples flake bench microbench fuzz
+
+# Runs of the suite per target for `make flake` (CI uses 2).
+N ?= 50
 
 ## test: vet, then every test race-enabled (unit, integration, conformance specs, self-check)
 test:
@@ -13,6 +16,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	$(GO) mod tidy -diff
 
 ## serve: the reference server on 127.0.0.1:8080 with ./wcp.db
 serve:
@@ -21,6 +25,14 @@ serve:
 ## specs: the conformance suite against the embedded reference (WCP_TARGET=URL for another server)
 specs:
 	$(GO) tool ginkgo -p ./specs
+
+## examples: the conformance suite once against each example server (examples/python, examples/node)
+examples:
+	$(GO) run ./cmd/flakegate -n 1 python node
+
+## flake: N runs (default 50) of the suite against the reference and each example; lists every spec that failed even once
+flake:
+	$(GO) run ./cmd/flakegate -n $(N) reference python node
 
 ## bench: the load profile (200 senders, 20 chats, 1 in flight, 10 s, embedded reference) -> bench.json
 bench:
