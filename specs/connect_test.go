@@ -118,7 +118,7 @@ var _ = Describe("Connecting: the checks and their order (CON-5)", func() {
 			out, err := rawConnectAuth(w.ctx, w.url, authMap(w.chat.ID, forChatOwner))
 			Expect(err).NotTo(HaveOccurred())
 			return out.Code
-		}).WithTimeout(4 * time.Second).WithPolling(100 * time.Millisecond).Should(Equal(wcp.CodeConnectionStringExpired))
+		}).WithTimeout(6 * time.Second).WithPolling(100 * time.Millisecond).Should(Equal(wcp.CodeConnectionStringExpired))
 
 		w.expectRefused(authMap(w.chat.ID, tampered(forChat)), wcp.CodeInvalidConnectionString, "expired and tampered")
 		w.expectRefused(authMap(other.ID, forChat), wcp.CodeChatMismatch, "expired, for another chat")
@@ -177,7 +177,7 @@ var _ = Describe("Sessions (CON-1)", func() {
 		for range 3 {
 			s := w.connect(w.member, w.chat.ID, zero)
 			Expect(s.FirstEvent()).To(Equal(wcp.EventSession))
-			Eventually(func() int { return len(s.Received()) }).WithTimeout(5 * time.Second).Should(BeNumerically(">=", 5))
+			Eventually(func() int { return len(s.Received()) }).WithTimeout(deliverWithin).Should(BeNumerically(">=", 5))
 			Expect(s.Received()[0].Seq).To(Equal(int64(1)), "replay starts after `after`")
 		}
 		traffic.Stop()

@@ -9,7 +9,7 @@
 //	go tool ginkgo -p ./specs                   # the same, one reference per process
 //	WCP_TARGET=http://host:port go tool ginkgo ./specs
 //	go tool ginkgo ./specs -- --target=http://host:port
-//	WCP_TARGET_CMD='./myserver --port {port}' go tool ginkgo ./specs
+//	WCP_TARGET_CMD="$PWD/myserver --port {port}" go tool ginkgo ./specs   # runs in specs/: absolute paths
 //
 // The target is chosen in this order:
 //

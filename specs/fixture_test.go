@@ -6,12 +6,37 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
+)
+
+// How long the specs wait for what the contract promises without a
+// deadline of its own. Only CON-4 (1 s) and EXP-2 (1 s of tolerance) put a
+// number on time; everything else (an ack, a delivery, a replay, an answer
+// to CONNECT) must merely come. These bounds only decide when "not yet"
+// becomes "never": a correct server never waits them out, so they are set
+// for a slow one (a Python server that fsyncs every message, a
+// single-threaded Node server under parallel specs), not for the reference.
+const (
+	// deliverWithin bounds the wait for a delivery, replay or revocation
+	// side effect the contract promises without a deadline.
+	deliverWithin = 10 * time.Second
+	// answerWithin bounds the wait for an answer the contract requires:
+	// an ack, a CONNECT's CONNECT/CONNECT_ERROR, a `session` event.
+	answerWithin = 10 * time.Second
+	// quietFor is how long a spec watches for something that must not
+	// happen (a message that must not be delivered, a revocation that must
+	// not come). Longer only makes such a spec stricter.
+	quietFor = 500 * time.Millisecond
+	// silenceBound is how long a CONNECT that is not JSON at all may go
+	// unanswered: the contract asks only that no session results and that
+	// the server keeps serving (CON-5, ROB-1).
+	silenceBound = 3 * time.Second
 )
 
 // actor is one user and a client that calls as that user.
@@ -91,8 +116,12 @@ func (w *world) connect(a actor, chatID string, after int64) *client.Session {
 }
 
 // dial connects with auth as given; a session it opens is closed when the
-// spec ends. It returns the refusal (a *wcp.Error) as an error.
+// spec ends. It returns the refusal (a *wcp.Error) as an error. Without
+// opts, the connect and every ack may take up to answerWithin.
 func (w *world) dial(auth wcp.Auth, opts *client.Options) (*client.Session, error) {
+	if opts == nil {
+		opts = &client.Options{ConnectTimeout: answerWithin, AckTimeout: answerWithin}
+	}
 	s, err := client.Connect(w.ctx, w.url, auth, opts)
 	if err == nil {
 		DeferCleanup(s.Close)
@@ -226,4 +255,38 @@ func (sd *sender) Stop() []wcp.Ack {
 		close(sd.stop)
 	}
 	return sd.Wait()
+}
+
+// canon returns a copy of msgs with every sent_at spelled one way. Section
+// 1 allows `Z` and `+00:00` alike, and nothing asks a server to spell the
+// same instant the same way on the socket and over HTTP, so "the same
+// message" compares instants, not spellings. A sent_at that does not parse
+// is left as it is (and then differs from a parsed one).
+func canon(msgs []wcp.Message) []wcp.Message {
+	out := make([]wcp.Message, len(msgs))
+	for i, m := range msgs {
+		if t, err := time.Parse(time.RFC3339Nano, m.SentAt); err == nil {
+			m.SentAt = t.UTC().Format(time.RFC3339Nano)
+		}
+		out[i] = m
+	}
+	return out
+}
+
+// received polls a session's delivered messages, in canon form, for
+// Eventually; compare with canon(stored).
+func received(s *client.Session) func() []wcp.Message {
+	return func() []wcp.Message { return canon(s.Received()) }
+}
+
+// canonChats is canon for chats: created_at compared as an instant.
+func canonChats(chats ...wcp.Chat) []wcp.Chat {
+	out := make([]wcp.Chat, len(chats))
+	for i, c := range chats {
+		if t, err := time.Parse(time.RFC3339Nano, c.CreatedAt); err == nil {
+			c.CreatedAt = t.UTC().Format(time.RFC3339Nano)
+		}
+		out[i] = c
+	}
+	return out
 }

@@ -2,7 +2,6 @@ package specs
 
 import (
 	"errors"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -31,14 +30,14 @@ var _ = Describe("Durability (MSG-3)", func() {
 			Skip(err.Error())
 		}
 		Expect(err).NotTo(HaveOccurred(), "restart the target")
-		Eventually(s.Done()).WithTimeout(5*time.Second).Should(BeClosed(), "the restart ended the old session")
+		Eventually(s.Done()).WithTimeout(deliverWithin).Should(BeClosed(), "the restart ended the old session")
 
-		Expect(w.stored(w.chat.ID)).To(Equal(before), "every acknowledged message is still stored")
+		Expect(canon(w.stored(w.chat.ID))).To(Equal(canon(before)), "every acknowledged message is still stored")
 		for i, m := range before {
 			Expect(m.ID).To(Equal(acked[i].ID))
 		}
 		r := w.connect(w.owner, w.chat.ID, 0)
-		Eventually(r.Received).WithTimeout(3*time.Second).Should(Equal(before), "and replayed from after=0")
+		Eventually(received(r)).WithTimeout(deliverWithin).Should(Equal(canon(before)), "and replayed from after=0")
 		// seq goes on from where it was
 		s2 := w.connect(w.member, w.chat.ID, -1)
 		Expect(w.send(s2, "after the restart").Seq).To(Equal(int64(6)))

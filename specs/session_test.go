@@ -32,7 +32,7 @@ func (w *world) expectAlive(s, from *client.Session) {
 	GinkgoHelper()
 	Expect(s.Closed()).To(BeFalse(), "session still open")
 	ack := w.send(from, uniqueBody("still there?"))
-	Eventually(receivedSeqs(s)).WithTimeout(3*time.Second).Should(ContainElement(ack.Seq), "session still receives")
+	Eventually(receivedSeqs(s)).WithTimeout(deliverWithin).Should(ContainElement(ack.Seq), "session still receives")
 }
 
 var _ = Describe("Replay and live delivery (CON-2)", func() {
@@ -54,7 +54,7 @@ var _ = Describe("Replay and live delivery (CON-2)", func() {
 		}
 		observers := []observer{{w.connect(w.member, w.chat.ID, 0), 0}}
 		for i := range 4 {
-			Eventually(func() int64 { return lastSeq(a.Received()) }).WithTimeout(10*time.Second).
+			Eventually(func() int64 { return lastSeq(a.Received()) }).WithTimeout(deliverWithin).
 				Should(BeNumerically(">=", int64(history+(i+1)*20)), "senders make progress")
 			k := max(lastSeq(a.Received())-3, 0)
 			observers = append(observers, observer{w.connect(w.outsiderJoined(), w.chat.ID, k), k})
@@ -67,7 +67,7 @@ var _ = Describe("Replay and live delivery (CON-2)", func() {
 		Expect(lastSeq(w.stored(w.chat.ID))).To(Equal(total))
 
 		for _, o := range observers {
-			Eventually(func() int64 { return lastSeq(o.s.Received()) }).WithTimeout(5*time.Second).Should(Equal(total), "observer after=%d catches up", o.after)
+			Eventually(func() int64 { return lastSeq(o.s.Received()) }).WithTimeout(deliverWithin).Should(Equal(total), "observer after=%d catches up", o.after)
 			Expect(seqs(o.s.Received())).To(Equal(seqRange(o.after+1, total)), "observer after=%d: exactly seq %d..%d, in order", o.after, o.after+1, total)
 		}
 	})
@@ -79,13 +79,13 @@ var _ = Describe("Replay and live delivery (CON-2)", func() {
 			w.send(a, body)
 		}
 		s := w.connect(w.member, w.chat.ID, 1)
-		Eventually(receivedSeqs(s)).WithTimeout(3 * time.Second).Should(Equal([]int64{2, 3, 4}))
-		Expect(s.Received()).To(Equal(w.stored(w.chat.ID)[1:]), "replayed messages equal the stored ones")
+		Eventually(receivedSeqs(s)).WithTimeout(deliverWithin).Should(Equal([]int64{2, 3, 4}))
+		Expect(canon(s.Received())).To(Equal(canon(w.stored(w.chat.ID)[1:])), "replayed messages equal the stored ones")
 
 		// after = the last seq: nothing to replay, then live messages
 		s2 := w.connect(w.member, w.chat.ID, 4)
 		ack := w.send(a, "five")
-		Eventually(receivedSeqs(s2)).WithTimeout(3 * time.Second).Should(Equal([]int64{ack.Seq}))
+		Eventually(receivedSeqs(s2)).WithTimeout(deliverWithin).Should(Equal([]int64{ack.Seq}))
 		Expect(ack.Seq).To(Equal(int64(5)))
 	})
 })
@@ -117,13 +117,13 @@ var _ = Describe("Sessions and chats (CON-3)", func() {
 		want := w.stored(w.chat.ID)
 		Expect(want).To(HaveLen(6))
 		for _, s := range []*client.Session{m1, m2, o1} {
-			Eventually(s.Received).WithTimeout(3*time.Second).Should(Equal(want), "every session of the chat gets each message once")
+			Eventually(received(s)).WithTimeout(deliverWithin).Should(Equal(canon(want)), "every session of the chat gets each message once")
 			Expect(s.Closed()).To(BeFalse(), "older sessions stay open")
 		}
 		wantSecond := w.stored(second.ID)
 		Expect(seqs(wantSecond)).To(Equal([]int64{1}), "seq counts per chat")
 		for _, s := range []*client.Session{mOther, oOther} {
-			Eventually(s.Received).WithTimeout(3*time.Second).Should(Equal(wantSecond), "a session gets only its own chat")
+			Eventually(received(s)).WithTimeout(deliverWithin).Should(Equal(canon(wantSecond)), "a session gets only its own chat")
 		}
 	})
 
@@ -147,7 +147,7 @@ var _ = Describe("Sessions and chats (CON-3)", func() {
 
 		w.send(owner, "in the first chat")
 		ack := w.send(s, "in the second chat")
-		Eventually(s.Received).WithTimeout(3 * time.Second).Should(HaveLen(1))
+		Eventually(s.Received).WithTimeout(deliverWithin).Should(HaveLen(1))
 		Expect(s.Received()[0].ID).To(Equal(ack.ID), "only the second chat's message")
 		Expect(w.stored(w.chat.ID)).To(HaveLen(1))
 	})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -84,35 +85,69 @@ type connectOutcome struct {
 	Accepted bool     // the server sent CONNECT: a session exists
 	Code     wcp.Code // from CONNECT_ERROR's data.code ("" if none)
 	Closed   bool     // the server hung up without CONNECT_ERROR
+	Silent   bool     // no answer within the wait (rawConnectHeld only)
+}
+
+func (o connectOutcome) String() string {
+	switch {
+	case o.Accepted:
+		return "accepted (CONNECT)"
+	case o.Closed:
+		return "connection ended"
+	case o.Silent:
+		return "no answer"
+	}
+	return fmt.Sprintf("CONNECT_ERROR %q", o.Code)
 }
 
 // rawConnect sends a Socket.IO CONNECT whose auth payload is rawAuth,
 // verbatim, and reports the outcome. It is cheaper than a full client
-// session, which matters for the specs that try hundreds of strings.
+// session, which matters for the specs that try hundreds of strings. The
+// server must answer within answerWithin (ROB-1: no hang); no answer is an
+// error.
 func rawConnect(ctx context.Context, url, rawAuth string) (connectOutcome, error) {
+	out, c, err := rawConnectHeld(ctx, url, rawAuth, answerWithin)
+	if c != nil {
+		c.Close()
+	}
+	if err == nil && out.Silent {
+		err = fmt.Errorf("no answer to CONNECT %s within %v", clipped([]byte(rawAuth)), answerWithin)
+	}
+	return out, err
+}
+
+// rawConnectHeld is rawConnect that waits at most wait for the answer,
+// reports silence as Silent rather than as an error, and hands back the
+// connection, still open when the server left it open, for the caller to
+// close.
+func rawConnectHeld(ctx context.Context, url, rawAuth string, wait time.Duration) (connectOutcome, *client.RawConn, error) {
 	c, err := client.DialRaw(ctx, url)
 	if err != nil {
-		return connectOutcome{}, err
+		return connectOutcome{}, nil, err
 	}
-	defer c.Close()
-	p, err := c.Connect(ctx, rawAuth)
+	rctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	p, err := c.Connect(rctx, rawAuth)
 	if err != nil {
 		if errors.Is(err, client.ErrRawClosed) {
-			return connectOutcome{Closed: true}, nil
+			return connectOutcome{Closed: true}, c, nil
 		}
-		// A reset or EOF is a hang-up too; a timeout is not.
-		if ctx.Err() == nil && !isTimeout(err) {
-			return connectOutcome{Closed: true}, nil
+		if ctx.Err() != nil {
+			return connectOutcome{}, c, err
 		}
-		return connectOutcome{}, err
+		if rctx.Err() != nil || isTimeout(err) {
+			return connectOutcome{Silent: true}, c, nil
+		}
+		// A reset or EOF is a hang-up too.
+		return connectOutcome{Closed: true}, c, nil
 	}
 	switch p.Type {
 	case client.PacketConnect:
-		return connectOutcome{Accepted: true}, nil
+		return connectOutcome{Accepted: true}, c, nil
 	case client.PacketDisconnect:
-		return connectOutcome{Closed: true}, nil
+		return connectOutcome{Closed: true}, c, nil
 	}
-	return connectOutcome{Code: wcp.ErrorCode(client.ParseConnectError(p.Data))}, nil
+	return connectOutcome{Code: wcp.ErrorCode(client.ParseConnectError(p.Data))}, c, nil
 }
 
 // rawConnectAuth is rawConnect with an auth value marshalled to JSON.
