@@ -2,16 +2,12 @@ package interop_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/wcp-project/wcp/reference"
 )
 
 // debianPython is Debian's interpreter, which has python3-socketio and
@@ -36,28 +32,9 @@ func TestPythonClientFlow(t *testing.T) {
 		}
 	}
 	if err != nil {
-		msg := "needs " + debianPython + " with python-socketio and aiohttp (`apt-get install python3-socketio python3-aiohttp`): " + err.Error()
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		unavailable(t, "needs "+debianPython+" with python-socketio and aiohttp (`apt-get install python3-socketio python3-aiohttp`): "+err.Error())
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	srv, err := reference.Open(ctx, reference.Config{Addr: "127.0.0.1:0", DBPath: ":memory:"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-
-	cmd := exec.CommandContext(ctx, debianPython, "flow.py", srv.URL(), filepath.Join("..", "..", "testdata", "vectors.json"))
-	cmd.Dir = "python"
-	cmd.Env = debianPythonEnv()
-	out, err := cmd.CombinedOutput()
-	t.Logf("%s flow.py:\n%s", debianPython, out)
-	if err != nil {
-		t.Fatalf("the Python client flow failed: %v", err)
-	}
+	runFlow(t, "python", debianPythonEnv(), debianPython, "flow.py", filepath.Join("..", "..", "testdata", "vectors.json"))
 }
 
 // debianPythonEnv is the environment without PYTHONPATH and PYTHONHOME (a
