@@ -13,7 +13,13 @@
 //     server; a slow server makes latencies grow, never the offered rate
 //     shrink. Closed loop (Config.Inflight) keeps W messages per sender in
 //     flight instead.
-//   - The sender (sender.go, conn.go, rawws.go) is one session. The pacer
+//   - The sender (sender.go, conn.go, rawws.go) is one session, over
+//     websocket only: the transport WCP/1 requires, and the one whose cost
+//     a load run should measure (long-polling is for the specs and the
+//     client). It offers no compression and reads each connection on one
+//     goroutine, so it reads every stack's framing in wire order
+//     (TestRunAgainstOtherStacks runs it against python-socketio and Node
+//     socket.io). The pacer
 //     only appends an intended time to the session's queue; one worker at a
 //     time drains it, assigning nonces and writing in order, so a
 //     session's emits stay in nonce order while the pacer never blocks
