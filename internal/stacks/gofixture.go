@@ -30,7 +30,7 @@ func startGo(t testing.TB) string {
 	opts.SetTransports(types.NewSet(sio.Polling, sio.WebSocket))
 	opts.SetAllowUpgrades(true)
 	opts.SetPingInterval(500 * time.Millisecond)
-	opts.SetPingTimeout(1000 * time.Millisecond)
+	opts.SetPingTimeout(2500 * time.Millisecond)
 	opts.SetMaxHttpBufferSize(4_000_000)
 
 	mux := http.NewServeMux()

@@ -4,7 +4,7 @@
 //
 //   - GET /healthz answers 200 {"status":"ok"}.
 //   - Socket.IO at /socket.io/, namespace "/", polling and websocket with
-//     upgrades, ping interval 500 ms and ping timeout 1000 ms, max buffer
+//     upgrades, ping interval 500 ms and ping timeout 2500 ms, max buffer
 //     4,000,000 bytes, on 127.0.0.1 only.
 //   - CONNECT is accepted when auth is an object with "token" == "good", and
 //     refused otherwise with CONNECT_ERROR {"message":"denied","data":{"code":"denied"}}.

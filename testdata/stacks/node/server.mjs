@@ -27,7 +27,7 @@ const io = new Server(httpServer, {
   transports: ["polling", "websocket"],
   allowUpgrades: true,
   pingInterval: 500,
-  pingTimeout: 1000,
+  pingTimeout: 2500,
   maxHttpBufferSize: 4_000_000,
 });
 

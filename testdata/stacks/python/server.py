@@ -16,7 +16,7 @@ from aiohttp import web
 sio = socketio.AsyncServer(
     async_mode="aiohttp",
     ping_interval=0.5,
-    ping_timeout=1.0,
+    ping_timeout=2.5,
     max_http_buffer_size=4_000_000,
     transports=["polling", "websocket"],
     allow_upgrades=True,
