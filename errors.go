@@ -5,11 +5,13 @@ import (
 	"net/http"
 )
 
-// Code is a machine-readable refusal reason. The set is closed: these are
-// all the codes WCP/1 defines, over HTTP, at connect time and in acks.
+// Code is a machine-readable error reason. The refusal codes below are all
+// the codes WCP/1 defines, over HTTP, at connect time and in acks
+// (PROTOCOL.md sections 2, 5 and 6); CodeInternal is the one code outside
+// that set.
 type Code string
 
-// HTTP codes (section 2).
+// HTTP codes (PROTOCOL.md section 2).
 const (
 	CodeBadRequest       Code = "bad_request"
 	CodeUnauthenticated  Code = "unauthenticated"
@@ -19,7 +21,7 @@ const (
 	CodePayloadTooLarge  Code = "payload_too_large"
 )
 
-// Connect-time codes (CON-5), in the order the server checks them.
+// Connect-time codes (CON-5, section 5), in the order the server checks them.
 const (
 	CodeInvalidConnectionString Code = "invalid_connection_string"
 	CodeChatMismatch            Code = "chat_mismatch"
@@ -28,13 +30,20 @@ const (
 	// CodeForbidden and CodeBadRequest are used at connect time too.
 )
 
-// Message codes (MSG-5), in the order the server checks them.
+// Message codes (MSG-5, section 6), in the order the server checks them.
 const (
 	CodeWrongChat            Code = "wrong_chat"
 	CodeInvalidMessageString Code = "invalid_message_string"
 	CodeReplayedMessage      Code = "replayed_message"
 	// CodeBadRequest and CodePayloadTooLarge are used for messages too.
 )
+
+// CodeInternal is not in the protocol's error table, which lists refusals
+// only: it marks a failure of the server itself (HTTP 500, a refused
+// connect or a message ack), never something the client did. Clients can
+// only retry or give up. PROTOCOL.md section 9 says where the reference
+// server uses it.
+const CodeInternal Code = "internal"
 
 // Error is a protocol refusal: a code for machines and a message for people.
 // It is the `error` object of HTTP error bodies and refused acks, and the
@@ -46,8 +55,8 @@ type Error struct {
 	Status int `json:"-"`
 }
 
-// Errorf builds a refusal with the given code and human text.
-func Errorf(code Code, msg string) *Error { return &Error{Code: code, Message: msg} }
+// NewError builds an error with the given code and human text, used as is.
+func NewError(code Code, msg string) *Error { return &Error{Code: code, Message: msg} }
 
 func (e *Error) Error() string {
 	if e.Message == "" {
@@ -72,7 +81,7 @@ func ErrorCode(err error) Code {
 }
 
 // HTTPStatus is the status section 2 pairs with an HTTP error code; 500 for
-// a code that is not an HTTP code.
+// CodeInternal and any other code that is not an HTTP code.
 func HTTPStatus(c Code) int {
 	switch c {
 	case CodeBadRequest:

@@ -73,7 +73,8 @@ type Session struct {
 	MessageKey string `json:"message_key"`
 }
 
-// OutgoingMessage is the payload a client emits as `message` (section 6).
+// OutgoingMessage is the payload a client emits as `message` (PROTOCOL.md
+// section 6).
 type OutgoingMessage struct {
 	ChatID        string `json:"chat_id"`
 	Nonce         int64  `json:"nonce"`

@@ -6,7 +6,7 @@ package wcp
 
 import "time"
 
-// Limits of WCP/1 (section 3 to 6 of the protocol document).
+// Limits of WCP/1 (PROTOCOL.md sections 1 to 6).
 const (
 	MaxHTTPBody      = 64 << 10 // bytes; larger bodies get 413 before parsing
 	MaxNameLen       = 100      // characters of a user or workspace name

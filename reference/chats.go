@@ -51,24 +51,18 @@ func (s *Server) createChat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		WorkspaceID *string `json:"workspace_id"`
-		Title       *string `json:"title"`
-	}
-	if err := s.readJSON(r, &in, false); err != nil {
+	var in wcp.CreateChatRequest
+	if err := s.readJSON(r, &in, false, "workspace_id", "title"); err != nil {
 		return err
-	}
-	if in.WorkspaceID == nil {
-		return wcp.Errorf(wcp.CodeBadRequest, "workspace_id is required")
 	}
 	if err := checkName("title", in.Title, wcp.MaxTitleLen); err != nil {
 		return err
 	}
-	c := wcp.Chat{ID: newID("c_"), WorkspaceID: *in.WorkspaceID, Title: *in.Title, CreatedAt: wcp.FormatTime(s.now())}
+	c := wcp.Chat{ID: newID("c_"), WorkspaceID: in.WorkspaceID, Title: in.Title, CreatedAt: wcp.FormatTime(s.now())}
 	if s.fault == fault.CreateBeforeChecks {
 		s.store.CreateChat(r.Context(), c)
 	}
-	_, got, err := s.workspaceRole(r.Context(), *in.WorkspaceID, uid)
+	_, got, err := s.workspaceRole(r.Context(), in.WorkspaceID, uid)
 	if err != nil {
 		return err
 	}
@@ -127,7 +121,7 @@ func (s *Server) ttlSeconds(raw json.RawMessage) (int64, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return wcp.DefaultTTL, nil
 	}
-	bad := wcp.Errorf(wcp.CodeBadRequest, fmt.Sprintf("ttl_seconds must be an integer in %d..%d", wcp.MinTTLSeconds, wcp.MaxTTLSeconds))
+	bad := wcp.NewError(wcp.CodeBadRequest, fmt.Sprintf("ttl_seconds must be an integer in %d..%d", wcp.MinTTLSeconds, wcp.MaxTTLSeconds))
 	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
 		return 0, bad
 	}
@@ -146,6 +140,8 @@ func (s *Server) createConnString(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	// Not wcp.ConnectionStringRequest: its *int refuses 60.0 and 6e1, which
+	// this server takes as integers (PROTOCOL.md section 9).
 	var in struct {
 		TTL json.RawMessage `json:"ttl_seconds"`
 	}
@@ -185,7 +181,7 @@ func queryInt(q url.Values, name string, def, lo, hi int64) (int64, error) {
 	}
 	n, err := strconv.ParseInt(vs[0], 10, 64)
 	if err != nil || n < lo || n > hi || len(vs) > 1 {
-		return 0, wcp.Errorf(wcp.CodeBadRequest, fmt.Sprintf("%s must be one integer in %d..%d", name, lo, hi))
+		return 0, wcp.NewError(wcp.CodeBadRequest, fmt.Sprintf("%s must be one integer in %d..%d", name, lo, hi))
 	}
 	return n, nil
 }
@@ -197,7 +193,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return wcp.Errorf(wcp.CodeBadRequest, "malformed query string")
+		return wcp.NewError(wcp.CodeBadRequest, "malformed query string")
 	}
 	after, err := queryInt(q, "after", 0, 0, math.MaxInt64)
 	if err != nil {

@@ -1,5 +1,6 @@
-// Package reference is the WCP/1 reference server: the HTTP API of section 3
-// and the Socket.IO sessions of sections 5 and 6 on one listener, with
+// Package reference is the WCP/1 reference server: the HTTP API of
+// PROTOCOL.md section 3 and the Socket.IO sessions of its sections 5 and 6
+// on one listener, with
 // SQLite storage (package reference/sqlite). Open starts one; the server
 // never reads flags or the environment, cmd/wcp does that.
 //
@@ -101,25 +102,10 @@
 //
 // # Where the protocol is silent
 //
-//   - JSON bodies: unknown fields are ignored (room for extensions); a
-//     missing field, null, a wrong type, trailing data or a non-object is 400.
-//     Content-Type is not checked. A declared or actual body over 64 KiB is
-//     413 before any parsing, after the token check where there is one.
-//   - POST /chat/{id}/connection-string: an empty body means {}; ttl_seconds
-//     null means the default; an integral JSON number (60, 60.0, 6e1) is an
-//     integer, anything else 400.
-//   - GET /chat/{id}/messages: after and limit are decimal integers, once.
-//   - POST /workspaces/{id}/members: checks token, body, workspace (404),
-//     owner (403), like OWN-1; an unknown user is 404; adding the owner is a
-//     no-op 204 (the owner is never among the members).
-//   - HEAD works wherever GET does; any other unlisted method is 405, an
-//     unknown or unclean path 404, both with the JSON error body.
-//   - A server-side failure (not a refusal) is 500 with code "internal"; so
-//     is a message whose commit failed, in its ack.
-//   - Connect: `after` must be an integral number (null is bad_request);
-//     the `session` event is sent before any `message`.
-//   - A message whose chat is deleted while it waits for its commit is
-//     refused with chat_not_found and never stored.
+// What this server chose where the contract leaves room (check order,
+// lenient JSON, the connection-string format, the secret, the code
+// "internal", slow consumers, ...) is listed once, in PROTOCOL.md section 9
+// ("Where the contract is silent"). Change that list with the code.
 //
 // # Faults
 //

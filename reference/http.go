@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path"
 	"runtime/debug"
 	"slices"
@@ -26,20 +27,30 @@ type route struct {
 	methods map[string]handlerFunc
 }
 
+// routes is section 3's call table. The mux patterns come from the
+// contract's paths, with a wildcard in place of each ID.
 func (s *Server) routes() []route {
+	id, userID := "{id}", "{user_id}"
 	return []route{
-		{"/healthz", map[string]handlerFunc{http.MethodGet: s.healthz}},
-		{"/users", map[string]handlerFunc{http.MethodPost: s.createUser}},
-		{"/workspaces", map[string]handlerFunc{http.MethodPost: s.createWorkspace}},
-		{"/workspaces/{id}", map[string]handlerFunc{http.MethodGet: s.getWorkspace, http.MethodDelete: s.deleteWorkspace}},
-		{"/workspaces/{id}/members", map[string]handlerFunc{http.MethodPost: s.addMember}},
-		{"/workspaces/{id}/members/{user_id}", map[string]handlerFunc{http.MethodDelete: s.removeMember}},
-		{"/workspaces/{id}/chats", map[string]handlerFunc{http.MethodGet: s.listChats}},
-		{"/chat", map[string]handlerFunc{http.MethodPost: s.createChat}},
-		{"/chat/{id}", map[string]handlerFunc{http.MethodGet: s.getChat, http.MethodDelete: s.deleteChat}},
-		{"/chat/{id}/connection-string", map[string]handlerFunc{http.MethodPost: s.createConnString}},
-		{"/chat/{id}/messages", map[string]handlerFunc{http.MethodGet: s.listMessages}},
+		{wcp.PathHealthz, map[string]handlerFunc{http.MethodGet: s.healthz}},
+		{wcp.PathUsers, map[string]handlerFunc{http.MethodPost: s.createUser}},
+		{wcp.PathWorkspaces, map[string]handlerFunc{http.MethodPost: s.createWorkspace}},
+		{pattern(wcp.WorkspacePath(id)), map[string]handlerFunc{http.MethodGet: s.getWorkspace, http.MethodDelete: s.deleteWorkspace}},
+		{pattern(wcp.MembersPath(id)), map[string]handlerFunc{http.MethodPost: s.addMember}},
+		{pattern(wcp.MemberPath(id, userID)), map[string]handlerFunc{http.MethodDelete: s.removeMember}},
+		{pattern(wcp.WorkspaceChatsPath(id)), map[string]handlerFunc{http.MethodGet: s.listChats}},
+		{wcp.PathChats, map[string]handlerFunc{http.MethodPost: s.createChat}},
+		{pattern(wcp.ChatPath(id)), map[string]handlerFunc{http.MethodGet: s.getChat, http.MethodDelete: s.deleteChat}},
+		{pattern(wcp.ConnectionStringPath(id)), map[string]handlerFunc{http.MethodPost: s.createConnString}},
+		{pattern(wcp.MessagesPath(id)), map[string]handlerFunc{http.MethodGet: s.listMessages}},
 	}
+}
+
+// pattern undoes the escaping the wcp path functions apply to IDs, which
+// turns a wildcard such as {id} into %7Bid%7D.
+func pattern(path string) string {
+	p, _ := url.PathUnescape(path) // cannot fail: url.PathEscape wrote it
+	return p
 }
 
 // newHandler builds the whole HTTP surface: the API, /metrics and Socket.IO.
@@ -55,7 +66,7 @@ func (s *Server) newHandler(socketIO, metrics http.Handler) http.Handler {
 		metrics.ServeHTTP(w, r)
 		return nil
 	}}))
-	mux.Handle("/socket.io/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle(wcp.PathSocketIO, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			batchWrites(r.Context())
 		}
@@ -67,7 +78,7 @@ func (s *Server) newHandler(socketIO, metrics http.Handler) http.Handler {
 		// The mux would answer an unclean path with a redirect; the protocol
 		// has no such paths, so they are simply unknown.
 		if p := r.URL.Path; !cleanPath(p) || r.Method == http.MethodConnect {
-			s.writeError(w, wcp.Errorf(wcp.CodeNotFound, "no such path"))
+			s.writeError(w, wcp.NewError(wcp.CodeNotFound, "no such path"))
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -93,7 +104,7 @@ func (s *Server) dispatch(methods map[string]handlerFunc) http.Handler {
 	slices.Sort(allow)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if methods == nil {
-			s.writeError(w, wcp.Errorf(wcp.CodeNotFound, "no such path"))
+			s.writeError(w, wcp.NewError(wcp.CodeNotFound, "no such path"))
 			return
 		}
 		h, ok := methods[r.Method]
@@ -102,7 +113,7 @@ func (s *Server) dispatch(methods map[string]handlerFunc) http.Handler {
 		}
 		if !ok {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			s.writeError(w, wcp.Errorf(wcp.CodeMethodNotAllowed, r.Method+" is not allowed here"))
+			s.writeError(w, wcp.NewError(wcp.CodeMethodNotAllowed, r.Method+" is not allowed here"))
 			return
 		}
 		if err := h(w, r); err != nil {
@@ -122,7 +133,7 @@ func (s *Server) recoverHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeError answers with the protocol's JSON error body. Errors that are not
-// refusals are server faults: logged, and answered 500 with code "internal"
+// refusals are server faults: logged, and answered 500 with wcp.CodeInternal
 // (outside the protocol's table, which only lists refusals).
 func (s *Server) writeError(w http.ResponseWriter, err error) {
 	var e *wcp.Error
@@ -131,7 +142,7 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 		status = wcp.HTTPStatus(e.Code)
 	} else {
 		s.log.Error("internal error", "err", err)
-		e = wcp.Errorf("internal", "internal server error")
+		e = wcp.NewError(wcp.CodeInternal, "internal server error")
 	}
 	if s.fault == fault.PlainTextErrors {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -156,32 +167,67 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 // readJSON reads at most wcp.MaxHTTPBody bytes and decodes them into dst. A
 // larger body is refused with 413 before any parsing; anything that is not
-// one JSON value of dst's shape is a 400. Unknown fields are ignored, so that
-// clients may send extensions. An empty body decodes as {} when emptyOK.
-func (s *Server) readJSON(r *http.Request, dst any, emptyOK bool) error {
+// one JSON value of dst's shape is a 400, and so is a body without one of
+// the required fields or with null for it (dst's value fields cannot tell
+// those from ""). Unknown fields are ignored, so that clients may send
+// extensions. An empty body decodes as {} when emptyOK.
+func (s *Server) readJSON(r *http.Request, dst any, emptyOK bool, required ...string) error {
 	limit := int64(wcp.MaxHTTPBody)
 	if s.fault == fault.NoBodyLimit {
 		limit = 64 << 20
 	}
 	if r.ContentLength > limit {
-		return wcp.Errorf(wcp.CodePayloadTooLarge, fmt.Sprintf("body over %d bytes", wcp.MaxHTTPBody))
+		return wcp.NewError(wcp.CodePayloadTooLarge, fmt.Sprintf("body over %d bytes", wcp.MaxHTTPBody))
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
-		return wcp.Errorf(wcp.CodeBadRequest, "could not read the body")
+		return wcp.NewError(wcp.CodeBadRequest, "could not read the body")
 	}
 	if int64(len(b)) > limit {
-		return wcp.Errorf(wcp.CodePayloadTooLarge, fmt.Sprintf("body over %d bytes", wcp.MaxHTTPBody))
+		return wcp.NewError(wcp.CodePayloadTooLarge, fmt.Sprintf("body over %d bytes", wcp.MaxHTTPBody))
 	}
 	if emptyOK && len(bytes.TrimSpace(b)) == 0 {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(dst); err != nil {
-		return wcp.Errorf(wcp.CodeBadRequest, "body is not a JSON object of the expected shape: "+jsonProblem(err))
+		return wcp.NewError(wcp.CodeBadRequest, "body is not a JSON object of the expected shape: "+jsonProblem(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return wcp.Errorf(wcp.CodeBadRequest, "trailing data after the JSON body")
+		return wcp.NewError(wcp.CodeBadRequest, "trailing data after the JSON body")
+	}
+	return requireFields(b, required)
+}
+
+// requireFields refuses a JSON body (already known to decode into its
+// struct) that lacks one of names or whose last value for it is null,
+// naming the first such field. Keys match as encoding/json matches them to
+// struct fields: case-insensitively, the last occurrence winning.
+func requireFields(b []byte, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	given := make(map[string]bool, len(names))
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err == nil && t == json.Delim('{') {
+		for dec.More() {
+			t, err := dec.Token()
+			var v json.RawMessage
+			if err != nil || dec.Decode(&v) != nil {
+				break // cannot happen: the body decoded once already
+			}
+			key, _ := t.(string)
+			for _, name := range names {
+				if strings.EqualFold(key, name) {
+					given[name] = string(v) != "null"
+				}
+			}
+		}
+	}
+	for _, name := range names {
+		if !given[name] {
+			return wcp.NewError(wcp.CodeBadRequest, name+" is required")
+		}
 	}
 	return nil
 }
@@ -202,11 +248,11 @@ func (s *Server) authenticate(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
-		return "", wcp.Errorf(wcp.CodeUnauthenticated, "missing or malformed bearer token")
+		return "", wcp.NewError(wcp.CodeUnauthenticated, "missing or malformed bearer token")
 	}
 	id, err := s.store.UserByTokenHash(r.Context(), hashToken(token))
 	if wcp.ErrorCode(err) == wcp.CodeNotFound {
-		return "", wcp.Errorf(wcp.CodeUnauthenticated, "unknown token")
+		return "", wcp.NewError(wcp.CodeUnauthenticated, "unknown token")
 	}
 	if err != nil {
 		return "", fmt.Errorf("authenticate: %w", err)

@@ -23,22 +23,22 @@ func parseMessage(payload any) (incoming, *wcp.Error) {
 	var in incoming
 	m, ok := payload.(map[string]any)
 	if !ok {
-		return in, wcp.Errorf(wcp.CodeBadRequest, "payload must be an object")
+		return in, wcp.NewError(wcp.CodeBadRequest, "payload must be an object")
 	}
 	if in.chatID, ok = m["chat_id"].(string); !ok {
-		return in, wcp.Errorf(wcp.CodeBadRequest, "chat_id must be a string")
+		return in, wcp.NewError(wcp.CodeBadRequest, "chat_id must be a string")
 	}
 	if in.nonce, ok = jsonInt(m["nonce"], 1, wcp.MaxNonce); !ok {
-		return in, wcp.Errorf(wcp.CodeBadRequest, fmt.Sprintf("nonce must be an integer in 1..%d", int64(wcp.MaxNonce)))
+		return in, wcp.NewError(wcp.CodeBadRequest, fmt.Sprintf("nonce must be an integer in 1..%d", int64(wcp.MaxNonce)))
 	}
 	if in.body, ok = m["body"].(string); !ok || in.body == "" {
-		return in, wcp.Errorf(wcp.CodeBadRequest, "body must be a non-empty string")
+		return in, wcp.NewError(wcp.CodeBadRequest, "body must be a non-empty string")
 	}
 	if in.messageString, ok = m["message_string"].(string); !ok {
-		return in, wcp.Errorf(wcp.CodeBadRequest, "message_string must be a string")
+		return in, wcp.NewError(wcp.CodeBadRequest, "message_string must be a string")
 	}
 	if len(in.body) > wcp.MaxBodyBytes {
-		return in, wcp.Errorf(wcp.CodePayloadTooLarge, fmt.Sprintf("body over %d bytes", wcp.MaxBodyBytes))
+		return in, wcp.NewError(wcp.CodePayloadTooLarge, fmt.Sprintf("body over %d bytes", wcp.MaxBodyBytes))
 	}
 	return in, nil
 }
@@ -48,11 +48,11 @@ func parseMessage(payload any) (incoming, *wcp.Error) {
 // nonce counts as accepted. Runs on the session's handler goroutine only.
 func (s *Server) checkMessage(ss *session, in incoming) *wcp.Error {
 	if in.chatID != ss.chatID {
-		return wcp.Errorf(wcp.CodeWrongChat, "this session is bound to another chat")
+		return wcp.NewError(wcp.CodeWrongChat, "this session is bound to another chat")
 	}
 	replayed := in.nonce <= ss.lastNonce && s.fault != fault.NonceUnchecked
 	if s.fault == fault.CheckOrderSwapped && replayed {
-		return wcp.Errorf(wcp.CodeReplayedMessage, "nonce not above the last accepted one")
+		return wcp.NewError(wcp.CodeReplayedMessage, "nonce not above the last accepted one")
 	}
 	if !ss.signer.Verify(in.chatID, ss.id, in.nonce, in.body, in.messageString) {
 		if s.fault == fault.BodyNotSigned && isLowerHex64(in.messageString) {
@@ -61,11 +61,11 @@ func (s *Server) checkMessage(ss *session, in incoming) *wcp.Error {
 			if s.fault == fault.RefusedDelivered {
 				s.hubs.publish(wcp.Message{ID: newID("m_"), ChatID: ss.chatID, UserID: ss.userID, Body: in.body, SentAt: wcp.FormatTime(s.now())}, ss)
 			}
-			return wcp.Errorf(wcp.CodeInvalidMessageString, "message_string does not match")
+			return wcp.NewError(wcp.CodeInvalidMessageString, "message_string does not match")
 		}
 	}
 	if replayed {
-		return wcp.Errorf(wcp.CodeReplayedMessage, "nonce not above the last accepted one")
+		return wcp.NewError(wcp.CodeReplayedMessage, "nonce not above the last accepted one")
 	}
 	ss.lastNonce = in.nonce
 	return nil

@@ -28,7 +28,7 @@ func (s *Server) authorize(sock *sio.Socket, next func(*sio.ExtendedError)) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("panic in connect check", "panic", v)
-			next(sio.NewExtendedError("internal error", map[string]any{"code": "internal"}))
+			next(sio.NewExtendedError("internal error", map[string]any{"code": string(wcp.CodeInternal)}))
 		}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -39,7 +39,7 @@ func (s *Server) authorize(sock *sio.Socket, next func(*sio.ExtendedError)) {
 		code := wcp.ErrorCode(err)
 		if code == "" {
 			s.log.Error("connect check", "err", err)
-			code = "internal"
+			code = wcp.CodeInternal
 		}
 		s.metrics.connectsRefused.WithLabelValues(string(code)).Inc()
 		s.log.Debug("connect refused", "code", code)
@@ -61,19 +61,19 @@ type connAuth struct {
 func parseAuth(auth map[string]any) (connAuth, *wcp.Error) {
 	var a connAuth
 	if auth == nil {
-		return a, wcp.Errorf(wcp.CodeBadRequest, "auth must be an object")
+		return a, wcp.NewError(wcp.CodeBadRequest, "auth must be an object")
 	}
 	var ok bool
 	if a.chatID, ok = auth["chat_id"].(string); !ok {
-		return a, wcp.Errorf(wcp.CodeBadRequest, "auth.chat_id must be a string")
+		return a, wcp.NewError(wcp.CodeBadRequest, "auth.chat_id must be a string")
 	}
 	if a.connString, ok = auth["connection_string"].(string); !ok {
-		return a, wcp.Errorf(wcp.CodeBadRequest, "auth.connection_string must be a string")
+		return a, wcp.NewError(wcp.CodeBadRequest, "auth.connection_string must be a string")
 	}
 	if v, present := auth["after"]; present {
 		n, ok := jsonInt(v, 0, wcp.MaxNonce)
 		if !ok {
-			return a, wcp.Errorf(wcp.CodeBadRequest, "auth.after must be an integer >= 0")
+			return a, wcp.NewError(wcp.CodeBadRequest, "auth.after must be an integer >= 0")
 		}
 		a.after = &n
 	}
@@ -109,33 +109,33 @@ func (s *Server) checkConnect(ctx context.Context, auth map[string]any) (*grant,
 	}
 	c, authentic, err := s.connKey.parse(a.connString)
 	if err != nil {
-		return nil, wcp.Errorf(wcp.CodeInvalidConnectionString, "malformed connection string")
+		return nil, wcp.NewError(wcp.CodeInvalidConnectionString, "malformed connection string")
 	}
 	now := s.now()
 	if s.fault == fault.ExpiryBeforeSig && c.expired(now) {
-		return nil, wcp.Errorf(wcp.CodeConnectionStringExpired, "connection string expired")
+		return nil, wcp.NewError(wcp.CodeConnectionStringExpired, "connection string expired")
 	}
 	if !authentic && s.fault != fault.ConnStringUnchecked {
-		return nil, wcp.Errorf(wcp.CodeInvalidConnectionString, "connection string is not authentic")
+		return nil, wcp.NewError(wcp.CodeInvalidConnectionString, "connection string is not authentic")
 	}
 	if c.ChatID != a.chatID && s.fault != fault.ChatBindingSkipped {
-		return nil, wcp.Errorf(wcp.CodeChatMismatch, "connection string was issued for another chat")
+		return nil, wcp.NewError(wcp.CodeChatMismatch, "connection string was issued for another chat")
 	}
 	if c.expired(now) && s.fault != fault.ExpiredAccepted {
-		return nil, wcp.Errorf(wcp.CodeConnectionStringExpired, "connection string expired")
+		return nil, wcp.NewError(wcp.CodeConnectionStringExpired, "connection string expired")
 	}
 	if !wcp.ValidID(a.chatID) {
-		return nil, wcp.Errorf(wcp.CodeChatNotFound, "chat not found")
+		return nil, wcp.NewError(wcp.CodeChatNotFound, "chat not found")
 	}
 	chat, role, err := s.chatRole(ctx, a.chatID, c.UserID)
 	if wcp.ErrorCode(err) == wcp.CodeNotFound {
-		return nil, wcp.Errorf(wcp.CodeChatNotFound, "chat not found")
+		return nil, wcp.NewError(wcp.CodeChatNotFound, "chat not found")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if role == roleNone {
-		return nil, wcp.Errorf(wcp.CodeForbidden, "no longer owner or member of the workspace")
+		return nil, wcp.NewError(wcp.CodeForbidden, "no longer owner or member of the workspace")
 	}
 	return &grant{chat: chat, userID: c.UserID, after: a.after}, nil
 }
@@ -227,13 +227,13 @@ func (s *Server) onConnection(args ...any) {
 func (s *Server) checkAccess(ctx context.Context, ss *session) (role, error) {
 	_, role, err := s.chatRole(ctx, ss.chatID, ss.userID)
 	if wcp.ErrorCode(err) == wcp.CodeNotFound {
-		return roleNone, wcp.Errorf(wcp.CodeChatNotFound, "chat not found")
+		return roleNone, wcp.NewError(wcp.CodeChatNotFound, "chat not found")
 	}
 	if err != nil {
 		return roleNone, err
 	}
 	if role == roleNone {
-		return roleNone, wcp.Errorf(wcp.CodeForbidden, "access revoked")
+		return roleNone, wcp.NewError(wcp.CodeForbidden, "access revoked")
 	}
 	return role, nil
 }

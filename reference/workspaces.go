@@ -22,7 +22,7 @@ const (
 // caller's role in it.
 func (s *Server) workspaceRole(ctx context.Context, id, userID string) (wcp.Workspace, role, error) {
 	if !wcp.ValidID(id) {
-		return wcp.Workspace{}, roleNone, wcp.Errorf(wcp.CodeNotFound, "workspace not found")
+		return wcp.Workspace{}, roleNone, wcp.NewError(wcp.CodeNotFound, "workspace not found")
 	}
 	ws, err := s.store.Workspace(ctx, id)
 	if err != nil {
@@ -69,11 +69,11 @@ func (s *Server) pathWorkspace(r *http.Request, need role) (wcp.Workspace, error
 }
 
 var (
-	errNotOwner  = wcp.Errorf(wcp.CodeForbidden, "only the workspace owner may do this")
-	errNoAccess  = wcp.Errorf(wcp.CodeForbidden, "you are neither owner nor member of this workspace")
-	errNoChat    = wcp.Errorf(wcp.CodeNotFound, "chat not found")
-	errNoUser    = wcp.Errorf(wcp.CodeNotFound, "user not found")
-	errNoOwnerRm = wcp.Errorf(wcp.CodeBadRequest, "the owner cannot be removed from the members")
+	errNotOwner  = wcp.NewError(wcp.CodeForbidden, "only the workspace owner may do this")
+	errNoAccess  = wcp.NewError(wcp.CodeForbidden, "you are neither owner nor member of this workspace")
+	errNoChat    = wcp.NewError(wcp.CodeNotFound, "chat not found")
+	errNoUser    = wcp.NewError(wcp.CodeNotFound, "user not found")
+	errNoOwnerRm = wcp.NewError(wcp.CodeBadRequest, "the owner cannot be removed from the members")
 )
 
 func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) error {
@@ -81,16 +81,14 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Name *string `json:"name"`
-	}
-	if err := s.readJSON(r, &in, false); err != nil {
+	var in wcp.CreateWorkspaceRequest
+	if err := s.readJSON(r, &in, false, "name"); err != nil {
 		return err
 	}
 	if err := checkName("name", in.Name, wcp.MaxNameLen); err != nil {
 		return err
 	}
-	ws := wcp.Workspace{ID: newID("w_"), Name: *in.Name, OwnerID: uid, CreatedAt: wcp.FormatTime(s.now())}
+	ws := wcp.Workspace{ID: newID("w_"), Name: in.Name, OwnerID: uid, CreatedAt: wcp.FormatTime(s.now())}
 	if err := s.store.CreateWorkspace(r.Context(), ws); err != nil {
 		return err
 	}
@@ -134,14 +132,9 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		UserID *string `json:"user_id"`
-	}
-	if err := s.readJSON(r, &in, false); err != nil {
+	var in wcp.AddMemberRequest
+	if err := s.readJSON(r, &in, false, "user_id"); err != nil {
 		return err
-	}
-	if in.UserID == nil {
-		return wcp.Errorf(wcp.CodeBadRequest, "user_id is required")
 	}
 	ws, got, err := s.workspaceRole(r.Context(), r.PathValue("id"), uid)
 	if err != nil {
@@ -151,18 +144,18 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Adding the owner is a no-op: the owner is never listed among members.
-	if *in.UserID != ws.OwnerID {
-		if !wcp.ValidID(*in.UserID) {
+	if in.UserID != ws.OwnerID {
+		if !wcp.ValidID(in.UserID) {
 			return errNoUser
 		}
-		ok, err := s.store.UserExists(r.Context(), *in.UserID)
+		ok, err := s.store.UserExists(r.Context(), in.UserID)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return errNoUser
 		}
-		if err := s.store.AddMember(r.Context(), ws.ID, *in.UserID); err != nil {
+		if err := s.store.AddMember(r.Context(), ws.ID, in.UserID); err != nil {
 			return err
 		}
 	}

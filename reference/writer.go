@@ -101,7 +101,7 @@ func (w *writer) hand(batch []*pending) {
 	}
 }
 
-var errShuttingDown = wcp.Errorf("internal", "server shutting down")
+var errShuttingDown = wcp.NewError(wcp.CodeInternal, "server shutting down")
 
 // submit queues p for the next commit. It never blocks.
 func (w *writer) submit(p *pending) {
@@ -232,8 +232,8 @@ func (w *writer) commit(batch []*pending) {
 const maxSeqCache = 100_000
 
 var (
-	errChatGone = wcp.Errorf(wcp.CodeChatNotFound, "the chat was deleted")
-	errCommit   = wcp.Errorf("internal", "the message could not be stored")
+	errChatGone = wcp.NewError(wcp.CodeChatNotFound, "the chat was deleted")
+	errCommit   = wcp.NewError(wcp.CodeInternal, "the message could not be stored")
 )
 
 // deliverLoop acknowledges each committed message, then delivers it (MSG-1:

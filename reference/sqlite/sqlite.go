@@ -195,7 +195,7 @@ func (db *DB) Secret(ctx context.Context, fresh []byte) ([]byte, error) {
 	return s, nil
 }
 
-func notFound(what string) error { return wcp.Errorf(wcp.CodeNotFound, what+" not found") }
+func notFound(what string) error { return wcp.NewError(wcp.CodeNotFound, what+" not found") }
 
 func isConstraint(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "constraint")
