@@ -3,6 +3,20 @@
 // rule IDs it checks (OWN-*, EXP-*, CON-*, MSG-*, ROB-*) in its title and as
 // a Ginkgo label, so one rule runs with --label-filter=EXP-2.
 //
+// The files are named for PROTOCOL.md's sections, so reading them in name
+// order is reading the protocol: 01 transport, 02 errors and robustness
+// (ROB-*), 03 users, workspaces and chats (OWN-*, one file a rule), 04
+// connection strings (EXP-*), 05 connecting (CON-*, one file a rule), 06
+// messages (MSG-*, one file a rule), then the specs that check several rules
+// at once: 10 histories, 11 dropped connections. What the specs stand on
+// but is no rule (targets, the per-spec World, the HTTP, connect and
+// message assertions, the rule table) is package specs/harness.
+//
+// The specs are a regular package: suite_test.go is only the `go test`
+// entry, and any program can run them the same way (RegisterFailHandler,
+// Configure, RunSpecs with Title). Every spec is bounded by its
+// SpecTimeout (harness.SpecBound) and passes its SpecContext down.
+//
 // Running it:
 //
 //	go tool ginkgo ./specs                      # against the embedded reference
@@ -37,7 +51,7 @@
 //     target.
 //
 // The suite needs nothing from the server but the protocol: its own client
-// (package client) for HTTP and Socket.IO, raw Engine.IO frames for what a
-// well-behaved client cannot send, and a small TCP proxy (internal/proxy) to
-// cut connections mid-stream.
+// (package client) for HTTP and Socket.IO, raw Engine.IO frames (package
+// wire, over client.RawConn) for what a well-behaved client cannot send, and
+// a small TCP proxy (internal/proxy) to cut connections mid-stream.
 package specs

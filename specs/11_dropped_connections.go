@@ -10,34 +10,33 @@ import (
 	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
 	"github.com/wcp-project/wcp/internal/proxy"
+	"github.com/wcp-project/wcp/specs/harness"
 )
 
-// The network fails under a client that keeps sending; the client does
-// what the protocol tells it to: reconnect with after = the highest seq it
-// saw. Nothing acknowledged may be lost or doubled, whatever the cut hit.
+// CON-2 and MSG-1 (PROTOCOL.md §5, §6) across network failures: the
+// network fails under a client that keeps sending, and the client does what
+// the protocol tells it to: reconnect with after = the highest seq it saw. Nothing acknowledged may be lost or doubled, whatever the cut hit.
 var _ = Describe("Reconnecting through dropped connections (CON-2, MSG-1)", func() {
-	It("CON-2/MSG-1: after connections drop mid-send, a reconnect with `after` gets every acknowledged message exactly once", Label("CON-2", "MSG-1"), func() {
-		w := newWorld()
-		u, err := url.Parse(w.url)
+	It("CON-2/MSG-1: after connections drop mid-send, a reconnect with `after` gets every acknowledged message exactly once", Label("CON-2", "MSG-1"), func(ctx SpecContext) {
+		w := harness.NewWorld(ctx)
+		u, err := url.Parse(w.URL)
 		Expect(err).NotTo(HaveOccurred())
 		p, err := proxy.New(u.Host)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(p.Close)
-		obs := w.connect(w.owner, w.chat.ID, -1) // direct: it sees the truth
-		cs := w.connString(w.member, w.chat.ID, 0)
+		obs := w.Connect(ctx, w.Owner, w.Chat.ID, -1) // direct: it sees the truth
+		cs := w.ConnString(ctx, w.Member, w.Chat.ID, 0)
 		viaProxy := func(after int64) *client.Session {
 			GinkgoHelper()
-			s, err := client.Connect(w.ctx, p.URL(), wcp.Auth{ChatID: w.chat.ID, ConnectionString: cs.ConnectionString, After: &after},
-				&client.Options{ConnectTimeout: answerWithin, AckTimeout: answerWithin})
+			s, err := harness.DialURL(ctx, p.URL(), wcp.Auth{ChatID: w.Chat.ID, ConnectionString: cs.ConnectionString, After: &after}, nil)
 			Expect(err).NotTo(HaveOccurred(), "reconnect through the proxy")
-			DeferCleanup(s.Close)
 			return s
 		}
 
 		// Others keep talking while the member is cut off, so every
 		// reconnect has stored messages to replay before the live ones.
-		talker := startSender(w, w.connect(w.owner, w.chat.ID, -1), 100000)
-		direct := w.connect(w.owner, w.chat.ID, -1)
+		talker := harness.StartSender(ctx, w.Connect(ctx, w.Owner, w.Chat.ID, -1), 100000)
+		direct := w.Connect(ctx, w.Owner, w.Chat.ID, -1)
 
 		var (
 			replayed int // messages the member's sessions got that were stored before they connected
@@ -48,8 +47,8 @@ var _ = Describe("Reconnecting through dropped connections (CON-2, MSG-1)", func
 		)
 		const rounds, perRound, dropAt, window = 3, 30, 12, 5
 		for round := range rounds {
-			s := viaProxy(lastSeq(seen))
-			storedAtConnect := lastSeq(w.stored(w.chat.ID))
+			s := viaProxy(harness.LastSeq(seen))
+			storedAtConnect := harness.LastSeq(w.Stored(ctx, w.Chat.ID))
 			inflight := make(chan struct{}, window)
 			var wg sync.WaitGroup
 			for i := range perRound {
@@ -64,7 +63,7 @@ var _ = Describe("Reconnecting through dropped connections (CON-2, MSG-1)", func
 				}
 				inflight <- struct{}{}
 				wg.Add(1)
-				body := uniqueBody("round " + string(rune('0'+round)))
+				body := harness.UniqueBody("round " + string(rune('0'+round)))
 				s.SendAsync(s.Next(body), func(a wcp.Ack, err error) {
 					defer wg.Done()
 					defer func() { <-inflight }()
@@ -78,11 +77,11 @@ var _ = Describe("Reconnecting through dropped connections (CON-2, MSG-1)", func
 				})
 			}
 			wg.Wait()
-			Eventually(s.Done()).WithTimeout(deliverWithin).Should(BeClosed())
+			Eventually(s.Done()).WithTimeout(harness.DeliverWithin).Should(BeClosed())
 			seen = append(seen, s.Received()...)
 			// and for certain, whatever the scheduler did with the talker
-			w.send(direct, uniqueBody("while you were away"))
-			w.send(direct, uniqueBody("while you were away"))
+			w.Send(ctx, direct, harness.UniqueBody("while you were away"))
+			w.Send(ctx, direct, harness.UniqueBody("while you were away"))
 			for _, m := range s.Received() {
 				if m.Seq <= storedAtConnect {
 					replayed++
@@ -91,18 +90,18 @@ var _ = Describe("Reconnecting through dropped connections (CON-2, MSG-1)", func
 		}
 		talker.Stop()
 
-		final := viaProxy(lastSeq(seen))
+		final := viaProxy(harness.LastSeq(seen))
 		var stored []wcp.Message
 		Eventually(func() int64 {
-			stored = w.stored(w.chat.ID)
-			return lastSeq(stored) - max(lastSeq(seen), lastSeq(final.Received()))
-		}).WithTimeout(deliverWithin).Should(BeZero(), "the last session catches up with the store")
+			stored = w.Stored(ctx, w.Chat.ID)
+			return harness.LastSeq(stored) - max(harness.LastSeq(seen), harness.LastSeq(final.Received()))
+		}).WithTimeout(harness.DeliverWithin).Should(BeZero(), "the last session catches up with the store")
 		seen = append(seen, final.Received()...)
 		replayed += len(final.Received())
 
-		Expect(seqs(stored)).To(Equal(seqRange(1, int64(len(stored)))), "stored seqs have no gaps")
-		Expect(seqs(seen)).To(Equal(seqs(stored)), "replays and live deliveries join with no gap and no duplicate")
-		Expect(canon(seen)).To(Equal(canon(stored)))
+		Expect(harness.Seqs(stored)).To(Equal(harness.SeqRange(1, int64(len(stored)))), "stored seqs have no gaps")
+		Expect(harness.Seqs(seen)).To(Equal(harness.Seqs(stored)), "replays and live deliveries join with no gap and no duplicate")
+		Expect(harness.Canon(seen)).To(Equal(harness.Canon(stored)))
 		Expect(len(acked)).To(BeNumerically(">=", rounds*dropAt/2), "enough messages were acknowledged to mean something")
 		Expect(replayed).To(BeNumerically(">=", 2*rounds), "the reconnects replayed something")
 		byBody := map[string][]wcp.Message{}
@@ -117,6 +116,6 @@ var _ = Describe("Reconnecting through dropped connections (CON-2, MSG-1)", func
 		for body := range unacked {
 			Expect(len(byBody[body])).To(BeNumerically("<=", 1), "unacknowledged %q is stored at most once", body)
 		}
-		Eventually(received(obs)).WithTimeout(deliverWithin).Should(Equal(canon(stored)), "a session that never dropped saw the same")
-	})
+		Eventually(harness.Received(obs)).WithTimeout(harness.DeliverWithin).Should(Equal(harness.Canon(stored)), "a session that never dropped saw the same")
+	}, SpecTimeout(harness.SpecBound))
 })

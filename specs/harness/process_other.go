@@ -1,6 +1,6 @@
 //go:build !unix
 
-package specs
+package harness
 
 import "os/exec"
 

@@ -1,4 +1,4 @@
-package specs
+package harness
 
 import (
 	"encoding/json"
@@ -118,10 +118,18 @@ func undoCLIJoin(p string) string {
 	return p
 }
 
-var _ = ReportAfterSuite("WCP/1 rule table", func(r Report) {
+// ReportRules prints the rule table of r under a heading naming the target
+// (cfg, or cfgErr when the configuration was refused) and writes it to
+// wcp-rules.json in reportDir, when there is one. It is the body of the
+// suite's ReportAfterSuite, which runs on process 1 only.
+func ReportRules(r Report, cfg Config, cfgErr error) {
 	rows := ruleTable(r)
+	heading := cfg.String()
+	if cfgErr != nil {
+		heading = "misconfigured: " + cfgErr.Error()
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nWCP/1 rules (%s)\n", targetDescription())
+	fmt.Fprintf(&b, "\nWCP/1 rules (%s)\n", heading)
 	for _, rr := range rows {
 		fmt.Fprintf(&b, "  %-6s %-7s  %d passed, %d failed, %d skipped\n", rr.Rule, rr.Result, rr.Passed, rr.Failed, rr.Skipped)
 	}
@@ -140,21 +148,4 @@ var _ = ReportAfterSuite("WCP/1 rule table", func(r Report) {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "write wcp-rules.json: %v\n", err)
 	}
-})
-
-// targetDescription names the target kind for the table's heading (the
-// ReportAfterSuite node runs on process 1, which may not hold a target).
-func targetDescription() string {
-	cfg, err := readConfig()
-	switch {
-	case err != nil:
-		return "misconfigured: " + err.Error()
-	case cfg.Target != "":
-		return "WCP_TARGET " + cfg.Target
-	case cfg.TargetCmd != "":
-		return "WCP_TARGET_CMD " + cfg.TargetCmd
-	case cfg.Fault != "":
-		return "embedded reference with fault " + cfg.Fault
-	}
-	return "embedded reference"
 }
