@@ -111,6 +111,13 @@ type chatBook struct {
 	acked seqSet
 }
 
+// top is the chat's highest acked seq.
+func (c *chatBook) top() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.acked.max()
+}
+
 func (c *chatBook) ack(seq int64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
+	"github.com/wcp-project/wcp/load/report"
 )
 
 // benchTarget is the server the benchmarks drive: $WCP_LOAD_TARGET, or
@@ -64,7 +65,7 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 	target := benchTarget(b)
 	n := b.N
 	chats := max(n/10, 1)
-	cfg := Config{Target: target, Senders: n, Chats: chats, Inflight: 1, Duration: time.Second}
+	cfg := Config{Target: target, Senders: n, Chats: chats, Inflight: 1, Duration: time.Second}.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}
@@ -77,15 +78,15 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := &runner{cfg: &cfg, m: NewMetrics(8), byChat: map[*chatBook][]*session{}}
-	for range plan.Chats {
-		r.books = append(r.books, &chatBook{})
+	r, err := newRunner(cfg)
+	if err != nil {
+		b.Fatal(err)
 	}
 	runtime.GC()
 	rss0, heap0 := memNow()
 	g0 := runtime.NumGoroutine()
 	b.ResetTimer()
-	if err := r.connectAll(ctx, w, plan); err != nil {
+	if err := r.connectAll(ctx, w); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()
@@ -118,7 +119,7 @@ func BenchmarkMessageCPU(b *testing.B) {
 		b.ReportMetric(sc.CPUPerMessageUS, "cpu-µs/msg")
 		b.ReportMetric(res.AckRate(), "acks/s")
 		b.ReportMetric(res.DeliveryRate(), "deliveries/s")
-		b.ReportMetric(float64(res.Hist(HistAck).Quantile(99))/1e6, "ack-p99-ms")
+		b.ReportMetric(float64(res.Hist(report.HistAck).Quantile(99))/1e6, "ack-p99-ms")
 		if res.Failed() {
 			b.Fatalf("run failed: %v", res.Failures)
 		}
@@ -135,7 +136,7 @@ func BenchmarkClientSessionCPU(b *testing.B) {
 	target := benchTarget(b)
 	ctx := context.Background()
 	for range b.N {
-		cfg := Config{Target: target, Senders: 200, Chats: 20, Inflight: 1, Duration: 5 * time.Second}
+		cfg := Config{Target: target, Senders: 200, Chats: 20, Inflight: 1, Duration: 5 * time.Second}.WithDefaults()
 		if err := cfg.Validate(); err != nil {
 			b.Fatal(err)
 		}

@@ -1,11 +1,11 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -14,16 +14,17 @@ import (
 
 	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
+	"github.com/wcp-project/wcp/wire"
 )
 
-// wire is a lean Socket.IO v5 / Engine.IO v4 client over one websocket,
+// conn is a lean Socket.IO v5 / Engine.IO v4 client over one websocket,
 // purpose-built for load: it speaks only what a sender needs (CONNECT with
 // auth, `session`, emitting `message` with an ack id, reading acks,
 // deliveries and pings), and a delivery costs a scan of its bytes instead
 // of a JSON round trip through maps. Plain ws:// targets go over rawWS (one
 // read syscall per batch of frames, no buffer held while idle); wss:// over
 // gorilla/websocket.
-type wire struct {
+type conn struct {
 	raw *rawWS
 	ws  *websocket.Conn
 	wmu sync.Mutex // gorilla writes
@@ -42,13 +43,13 @@ var dialer = &websocket.Dialer{
 // errServerClosed: the server ended the connection during the handshake.
 var errServerClosed = errors.New("server closed the connection")
 
-// dialWire opens a session: websocket, Engine.IO open, Socket.IO CONNECT
+// dial opens a session: websocket, Engine.IO open, Socket.IO CONNECT
 // with auth, then the `session` event. A CONNECT_ERROR with a code is a
 // *wcp.Error.
-func dialWire(ctx context.Context, wsURL string, auth wcp.Auth, timeout time.Duration) (*wire, wcp.Session, error) {
+func dial(ctx context.Context, wsURL string, auth wcp.Auth, timeout time.Duration) (*conn, wcp.Session, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	w := &wire{}
+	w := &conn{}
 	if strings.HasPrefix(wsURL, "ws:") {
 		raw, err := dialRawWS(ctx, wsURL)
 		if err != nil {
@@ -70,7 +71,7 @@ func dialWire(ctx context.Context, wsURL string, auth wcp.Auth, timeout time.Dur
 	return w, info, nil
 }
 
-func (w *wire) handshake(ctx context.Context, auth wcp.Auth) (wcp.Session, error) {
+func (w *conn) handshake(ctx context.Context, auth wcp.Auth) (wcp.Session, error) {
 	if w.ws != nil {
 		dl, _ := ctx.Deadline()
 		_ = w.ws.SetReadDeadline(dl)
@@ -83,14 +84,14 @@ func (w *wire) handshake(ctx context.Context, auth wcp.Auth) (wcp.Session, error
 	if err != nil {
 		return wcp.Session{}, fmt.Errorf("engine.io open: %w", err)
 	}
-	if len(f) == 0 || f[0] != '0' {
-		return wcp.Session{}, fmt.Errorf("engine.io open: first frame %q", clipBytes(f))
+	if _, err := wire.ParseOpen(string(f)); err != nil {
+		return wcp.Session{}, fmt.Errorf("engine.io open: %w", err)
 	}
 	a, err := json.Marshal(auth)
 	if err != nil {
 		return wcp.Session{}, err
 	}
-	if err := w.write(append([]byte("40"), a...)); err != nil {
+	if err := w.write([]byte(wire.ConnectFrame(string(a)))); err != nil {
 		return wcp.Session{}, fmt.Errorf("connect: %w", err)
 	}
 	connected := false
@@ -103,34 +104,56 @@ func (w *wire) handshake(ctx context.Context, auth wcp.Auth) (wcp.Session, error
 			return wcp.Session{}, fmt.Errorf("connect: %w", err)
 		}
 		switch {
-		case len(f) == 1 && f[0] == '2':
-			if err := w.write([]byte{'3'}); err != nil {
+		case string(f) == wire.PingFrame:
+			if err := w.write(pongFrame); err != nil {
 				return wcp.Session{}, err
 			}
-		case len(f) >= 1 && f[0] == '1':
+			continue
+		case len(f) > 0 && f[0] == wire.EngineClose:
 			return wcp.Session{}, fmt.Errorf("connect: %w", errServerClosed)
-		case bytes.HasPrefix(f, []byte("40")):
+		case len(f) == 0 || f[0] != wire.EngineMessage:
+			continue
+		}
+		p, err := wire.ParsePacket(string(f[1:]))
+		if err != nil {
+			continue
+		}
+		switch p.Type {
+		case wire.Connect:
 			connected = true
-		case bytes.HasPrefix(f, []byte("44")):
-			return wcp.Session{}, client.ParseConnectError(f[2:])
-		case bytes.HasPrefix(f, []byte("41")):
+		case wire.ConnectError:
+			return wcp.Session{}, client.ParseConnectError(p.Data)
+		case wire.Disconnect:
 			return wcp.Session{}, fmt.Errorf("connect: %w", errServerClosed)
-		case bytes.HasPrefix(f, []byte(`42["session",`)) && connected:
-			var info wcp.Session
-			body := bytes.TrimSuffix(f[len(`42["session",`):], []byte("]"))
-			if err := json.Unmarshal(body, &info); err != nil {
-				return wcp.Session{}, fmt.Errorf("session event: %w", err)
+		case wire.Event:
+			if info, ok, err := sessionEvent(p.Data); connected && (ok || err != nil) {
+				return info, err
 			}
-			if info.SessionID == "" || info.MessageKey == "" {
-				return wcp.Session{}, errors.New("session event without session_id or message_key")
-			}
-			return info, nil
 		}
 	}
 }
 
+// sessionEvent reads the `session` event's data; ok is false for any other
+// event.
+func sessionEvent(data json.RawMessage) (info wcp.Session, ok bool, err error) {
+	name, args, err := wire.DecodeEvent(data)
+	if err != nil || name != wcp.EventSession {
+		return info, false, nil
+	}
+	if len(args) == 0 {
+		return info, true, errors.New("session event without data")
+	}
+	if err := json.Unmarshal(args[0], &info); err != nil {
+		return info, true, fmt.Errorf("session event: %w", err)
+	}
+	if info.SessionID == "" || info.MessageKey == "" {
+		return info, true, errors.New("session event without session_id or message_key")
+	}
+	return info, true, nil
+}
+
 // readFrame reads one whole message (handshake only).
-func (w *wire) readFrame(ctx context.Context) ([]byte, error) {
+func (w *conn) readFrame(ctx context.Context) ([]byte, error) {
 	if w.raw != nil {
 		return w.raw.readMessage(ctx)
 	}
@@ -139,7 +162,7 @@ func (w *wire) readFrame(ctx context.Context) ([]byte, error) {
 }
 
 // write sends one text message.
-func (w *wire) write(b []byte) error {
+func (w *conn) write(b []byte) error {
 	if w.raw != nil {
 		return w.raw.write(b)
 	}
@@ -150,7 +173,7 @@ func (w *wire) write(b []byte) error {
 
 // send writes one message that must leave within d (within d/2..d on
 // ws://, see rawWS.writeWithin).
-func (w *wire) send(b []byte, d time.Duration) error {
+func (w *conn) send(b []byte, d time.Duration) error {
 	if w.raw != nil {
 		return w.raw.writeWithin(b, d)
 	}
@@ -162,7 +185,7 @@ func (w *wire) send(b []byte, d time.Duration) error {
 
 // serve reads until the connection ends, handing every message to onText
 // (the bytes are valid only during the call).
-func (w *wire) serve(onText func([]byte)) {
+func (w *conn) serve(onText func([]byte)) {
 	if w.raw != nil {
 		w.raw.serve(onText)
 		return
@@ -185,7 +208,7 @@ func (w *wire) serve(onText func([]byte)) {
 	}
 }
 
-func (w *wire) close() {
+func (w *conn) close() {
 	if w.raw != nil {
 		w.raw.close()
 		return
@@ -193,9 +216,21 @@ func (w *wire) close() {
 	_ = w.ws.Close()
 }
 
-func clipBytes(b []byte) string {
-	if len(b) > 200 {
-		b = b[:200]
+// The gorilla reader's message buffers: an idle session holds none.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+func readInto(b []byte, rd io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
 	}
-	return string(b)
 }

@@ -5,44 +5,51 @@
 // (`wcp load`) turns flags into a Config; this package never reads flags,
 // files or the environment.
 //
-// The roles follow vegeta's split:
+// The engine is this package; what consumes its results lives beside it,
+// and never imports it:
 //
+//   - load/report: Result (what a run measured), Metrics (the striped
+//     recorder a run feeds), Encode/Decode/Merge, thresholds and the text
+//     and HTML reports. `wcp load merge` and `wcp load report` need only
+//     this package.
+//   - load/progress: the live displays (Lines, Bars) of a run's Progress.
+//
+// Inside the engine the roles follow vegeta's split:
+//
+//   - Config (config.go) is one run; WithDefaults fills its zero fields and
+//     Validate, which changes nothing, judges it. Run applies both.
+//   - Run (run.go) reads as its phases: setup, connect, wait for StartAt,
+//     send (with the drain), account, self-check, result.
 //   - Pacer (pacer.go) is the open-loop schedule: StagedPacer.At(n) is the
 //     intended send time of message n, computed from the rate curve alone.
 //     Pace dispatches each message at its time without waiting on the
 //     server; a slow server makes latencies grow, never the offered rate
 //     shrink. Closed loop (Config.Inflight) keeps W messages per sender in
 //     flight instead.
-//   - The sender (sender.go, conn.go, rawws.go) is one session, over
-//     websocket only: the transport WCP/1 requires, and the one whose cost
-//     a load run should measure (long-polling is for the specs and the
-//     client). It offers no compression and reads each connection on one
-//     goroutine, so it reads every stack's framing in wire order
-//     (TestRunAgainstOtherStacks runs it against python-socketio and Node
-//     socket.io). The pacer
-//     only appends an intended time to the session's queue; one worker at a
-//     time drains it, assigning nonces and writing in order, so a
-//     session's emits stay in nonce order while the pacer never blocks
-//     (when every worker is busy another starts). Each session's reader
-//     handles acks, deliveries and pings. The body of every message
-//     carries its intended send time, so a receiver computes delivery
-//     latency with no shared table.
-//   - Metrics (metrics.go) take cheap, striped Record calls into
-//     HdrHistograms (microseconds, 3 significant digits): connection-string
-//     fetch, connect to session, ack and delivery (both from the intended
-//     send time, so coordinated omission cannot flatter them), generator
-//     and pacer lag, and the self-check's scheduler lag; plus counters and
-//     a per-second series keyed by wall-clock second.
+//   - The sender (sender.go) is one session; all it sees of the run is its
+//     crew (crew.go): the send clock, the metrics, the counters that belong
+//     to no one session, and the workers. The pacer only appends an
+//     intended time to the session's queue; one worker at a time drains it,
+//     assigning nonces and writing in order, so a session's emits stay in
+//     nonce order while the pacer never blocks (when every worker is busy
+//     another starts). Each session's reader handles acks, deliveries and
+//     pings. The body of every message carries its intended send time
+//     (tag.go), so a receiver computes delivery latency with no shared
+//     table.
+//   - The transport (conn.go, rawws.go) is websocket only: the transport
+//     WCP/1 requires, and the one whose cost a load run should measure
+//     (long-polling is for the specs and the client). It offers no
+//     compression and reads each connection on one goroutine, so it reads
+//     every stack's framing in wire order (TestRunAgainstOtherStacks runs
+//     it against python-socketio and Node socket.io). Frames are spelled by
+//     package wire; deliveries and acks are read by a scan of their bytes
+//     (jsonscan.go) instead of a JSON round trip.
 //   - Accounting (accounting.go) keeps, per chat, the set of acknowledged
 //     seqs and, per session, the set of received seqs, both as interval
 //     sets: in-order traffic is one interval, so memory is O(sessions +
 //     holes), not O(messages × sessions). After a drain, lost = acked seqs a
 //     live session did not receive; seqs seen twice are duplicates; seqs
 //     below the highest already seen arrived out of order.
-//   - Result (result.go) is what a run measured; Encode/Decode/Merge
-//     (encode.go) write, read and add results; WriteText (report.go) and
-//     WriteHTML (html.go) only write. Thresholds (threshold.go) turn a
-//     result into pass/fail.
 //   - The self-check (selfcheck.go) marks a result invalid when the
 //     generator was its own bottleneck: process CPU above 90% of
 //     GOMAXPROCS, a 10 ms ticker late by more than 20 ms at p99, or the
@@ -61,6 +68,6 @@
 // generator's own costs are measured against a reference in a process of
 // its own by BenchmarkMessageCPU and BenchmarkIdleSessionMemory.
 //
-// A run fails (Result.Failures) when a forged message is accepted or
+// A run fails (report.Result.Failures) when a forged message is accepted or
 // delivered, or an acknowledged message is lost, duplicated or reordered.
 package load

@@ -25,7 +25,7 @@ import (
 // read that ends in EAGAIN (which net.Conn.Read makes every time), so a
 // frame costs one read syscall instead of two; and an idle connection holds
 // no read buffer (buffers come from a pool while data is being handled).
-// TLS targets use gorilla/websocket instead (see gorillaWire).
+// TLS targets use gorilla/websocket instead (see conn).
 type rawWS struct {
 	c    *net.TCPConn
 	rc   syscall.RawConn

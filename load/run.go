@@ -2,248 +2,27 @@ package load
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
+	"github.com/wcp-project/wcp/load/report"
 )
 
-// Config is one run (or one shard of a run). The library never reads flags
-// or files: the command fills this in.
-type Config struct {
-	// Target is the server's base URL, http://host:port.
-	Target string
-	// Embedded says the target runs inside this process (its CPU is then
-	// not the generator's alone).
-	Embedded bool
-	// Senders and Chats of the whole run; sender s sits in chat s mod Chats.
-	Senders, Chats int
-	// Open loop: Rate msg/s in total (at the start of Stages when given),
-	// ramping through Stages. Closed loop: Inflight messages per sender.
-	// Exactly one of Rate/Stages and Inflight is used.
-	Rate     float64
-	Stages   []Stage
-	Inflight int
-	// Duration of sending (ignored with Stages: their sum is).
-	Duration time.Duration
-	// BodyBytes per message (at least 23: the body carries the send time).
-	BodyBytes int
-	// ConnectRate caps new sessions per second (0 = no cap);
-	// ConnectConcurrency and SetupConcurrency cap calls in flight.
-	ConnectRate        float64
-	ConnectConcurrency int
-	SetupConcurrency   int
-	// TTL of connection strings in seconds (0 = the server's default).
-	TTL int
-	// Forged is the fraction of messages sent with a wrong message_string.
-	Forged float64
-	// AckTimeout, ConnectTimeout: how long to wait for each.
-	AckTimeout     time.Duration
-	ConnectTimeout time.Duration
-	// Grace is how long to wait after sending for deliveries in flight.
-	Grace time.Duration
-	// Shard is this process's part of the run.
-	Shard Shard
-	// StartAt, when set, is the wall-clock time sending begins (after
-	// setup and connect), so that shards on several machines send together.
-	StartAt time.Time
-	// RunID names the run in users, workspaces and results.
-	RunID string
-	// HTTPClient for setup calls (nil: one sized for SetupConcurrency).
-	HTTPClient *http.Client
-	// Progress is told about setup steps and every second of sending.
-	Progress Progress
-}
-
-// Progress receives a run's progress; its methods are called from several
-// goroutines and must not block.
-type Progress interface {
-	// Begin starts a setup step of total units and returns the function
-	// that advances it by n.
-	Begin(name string, total int) func(n int)
-	// Second reports one second of sending: its counters and the totals so far.
-	Second(elapsed time.Duration, sec Second, total Counts)
-	// Phase announces a phase change ("sending", "draining", ...).
-	Phase(name string)
-}
-
-type noProgress struct{}
-
-func (noProgress) Begin(string, int) func(int)          { return func(int) {} }
-func (noProgress) Second(time.Duration, Second, Counts) {}
-func (noProgress) Phase(string)                         {}
-
-func (c *Config) progress() Progress {
-	if c.Progress == nil {
-		return noProgress{}
-	}
-	return c.Progress
-}
-
-// Defaults for zero fields.
-const (
-	DefaultBodyBytes   = 64
-	DefaultAckTimeout  = 10 * time.Second
-	DefaultConnTimeout = 10 * time.Second
-	DefaultGrace       = 5 * time.Second
-)
-
-// NewRunID returns a random run ID.
-func NewRunID() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// Validate fills defaults and checks the configuration; its errors name
-// the setting at fault.
-func (c *Config) Validate() error {
-	var errs []string
-	bad := func(f string, a ...any) { errs = append(errs, fmt.Sprintf(f, a...)) }
-	if c.Target == "" {
-		bad("target: empty")
-	} else if _, err := client.SocketURL(c.Target); err != nil {
-		bad("%v", err)
-	}
-	if c.Senders < 1 {
-		bad("senders must be at least 1, got %d", c.Senders)
-	}
-	if c.Chats < 1 {
-		bad("chats must be at least 1, got %d", c.Chats)
-	} else if c.Senders >= 1 && c.Chats > c.Senders {
-		bad("chats (%d) may not exceed senders (%d): every chat needs a sender", c.Chats, c.Senders)
-	}
-	if c.Rate < 0 {
-		bad("rate must not be negative, got %v", c.Rate)
-	}
-	if c.Inflight < 0 {
-		bad("inflight must not be negative, got %d", c.Inflight)
-	}
-	open := c.Rate > 0 || len(c.Stages) > 0
-	switch {
-	case open && c.Inflight > 0:
-		bad("rate/stages (open loop) and inflight (closed loop) exclude each other")
-	case !open && c.Inflight == 0:
-		bad("give a rate (--rate or --stages, open loop) or --inflight (closed loop)")
-	}
-	if len(c.Stages) > 0 {
-		if c.Duration > 0 {
-			bad("duration and stages exclude each other: the stages' sum is the duration")
-		}
-	} else if c.Duration <= 0 {
-		bad("duration must be positive, got %v", c.Duration)
-	}
-	if c.BodyBytes == 0 {
-		c.BodyBytes = DefaultBodyBytes
-	}
-	if c.BodyBytes < minBody || c.BodyBytes > wcp.MaxBodyBytes {
-		bad("body-bytes must be in %d..%d (the body carries a %d-byte send-time tag), got %d", minBody, wcp.MaxBodyBytes, minBody, c.BodyBytes)
-	}
-	if c.ConnectRate < 0 {
-		bad("connect-rate must not be negative, got %v", c.ConnectRate)
-	}
-	if c.TTL != 0 && (c.TTL < wcp.MinTTLSeconds || c.TTL > wcp.MaxTTLSeconds) {
-		bad("ttl must be in %d..%d seconds, got %d", wcp.MinTTLSeconds, wcp.MaxTTLSeconds, c.TTL)
-	}
-	if c.Forged < 0 || c.Forged > 1 {
-		bad("forged-ratio must be in 0..1, got %v", c.Forged)
-	}
-	if c.Shard.Count == 0 {
-		c.Shard = Shard{0, 1}
-	}
-	if c.Shard.Index < 0 || c.Shard.Index >= c.Shard.Count {
-		bad("shard %d/%d: index must be in 0..%d", c.Shard.Index, c.Shard.Count, c.Shard.Count-1)
-	} else if c.Chats >= 1 && c.Chats < c.Shard.Count {
-		bad("%d shards need at least %d chats (each chat lives in one shard)", c.Shard.Count, c.Shard.Count)
-	}
-	if c.AckTimeout == 0 {
-		c.AckTimeout = DefaultAckTimeout
-	}
-	if c.ConnectTimeout == 0 {
-		c.ConnectTimeout = DefaultConnTimeout
-	}
-	if c.Grace == 0 {
-		c.Grace = DefaultGrace
-	}
-	if c.AckTimeout < 0 || c.ConnectTimeout < 0 || c.Grace < 0 {
-		bad("timeouts and grace must not be negative")
-	}
-	if c.SetupConcurrency <= 0 {
-		c.SetupConcurrency = 32
-	}
-	if c.ConnectConcurrency <= 0 {
-		c.ConnectConcurrency = 64
-	}
-	if c.RunID == "" {
-		c.RunID = NewRunID()
-	}
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
-	}
-	return nil
-}
-
-func (c *Config) settings() Settings {
-	s := Settings{
-		Target: c.Target, Embedded: c.Embedded, Senders: c.Senders, Chats: c.Chats,
-		Rate: c.Rate, Inflight: c.Inflight, Duration: c.sendDuration().String(),
-		BodyBytes: c.BodyBytes, ConnectRate: c.ConnectRate, TTL: c.TTL, Forged: c.Forged,
-		AckTimeout: c.AckTimeout.String(), Grace: c.Grace.String(),
-	}
-	var parts []string
-	for _, st := range c.Stages {
-		parts = append(parts, st.Duration.String()+":"+strconv.FormatFloat(st.Target, 'f', -1, 64))
-	}
-	s.Stages = strings.Join(parts, ",")
-	return s
-}
-
-func (c *Config) sendDuration() time.Duration {
-	if len(c.Stages) > 0 {
-		var d time.Duration
-		for _, s := range c.Stages {
-			d += s.Duration
-		}
-		return d
-	}
-	return c.Duration
-}
-
-// runner is one run's shared state.
+// runner is one run's state: its plan, the world setup built, the sessions
+// that connected and the chats' books. What the sessions share lives in
+// crew; a session sees nothing else of the run.
 type runner struct {
-	cfg      *Config
-	m        *Metrics
-	start    time.Time // send start; intended times are offsets from it
-	books    []*chatBook
+	cfg      Config
+	plan     Plan
+	prog     Progress
+	crew     *crew
+	books    []*chatBook // parallel to plan.Chats
 	sessions []*session
-	byChat   map[*chatBook][]*session
-	pad      string
-
-	sending atomic.Bool // closed loop: keep refilling
-	closing atomic.Bool // we are closing sessions; their ends are not disconnects
-
-	work    chan *session
-	workers atomic.Int32
-	idle    atomic.Int32
-	wctx    context.Context
-	wg      sync.WaitGroup
-
-	emitted     atomic.Int64 // for spreading forgeries
-	lastAck     atomic.Int64 // ns offset of the latest ack
-	unsent      atomic.Int64
-	disconnects atomic.Int64
-	revoked     atomic.Int64
 
 	nmu   sync.Mutex
 	notes []string
@@ -261,171 +40,159 @@ func (r *runner) note(s string) {
 	}
 }
 
-// now is nanoseconds since the send start (monotonic).
-func (r *runner) now() int64 { return int64(time.Since(r.start)) }
-
-func (r *runner) body(at int64, forged bool) string {
-	var tmp [32]byte
-	t := appendTag(tmp[:0], at, forged)
-	return string(t) + r.pad[:r.cfg.BodyBytes-len(t)]
-}
-
-// sawAck moves lastAck forward to t.
-func (r *runner) sawAck(t int64) {
-	for {
-		old := r.lastAck.Load()
-		if t <= old || r.lastAck.CompareAndSwap(old, t) {
-			return
-		}
-	}
-}
-
-// forge decides whether the next emitted message is forged: the k-th
-// message of the run is when floor(k·f) steps up, so exactly floor(N·f) of
-// N messages are, spread evenly over time and senders.
-func (r *runner) forge() bool {
-	f := r.cfg.Forged
-	if f <= 0 {
-		return false
-	}
-	k := float64(r.emitted.Add(1))
-	return math.Floor(k*f) > math.Floor((k-1)*f)
-}
-
-// schedule hands a session with queued messages to a worker. The channel
-// holds every session at most once, so this never blocks; when every
-// worker is busy (e.g. blocked on a slow socket) another one starts rather
-// than let the schedule wait.
-func (r *runner) schedule(s *session) {
-	r.work <- s
-	if r.idle.Load() == 0 && r.workers.Load() < maxWorkers {
-		r.startWorker()
-	}
-}
-
-const maxWorkers = 512
-
-func (r *runner) startWorker() {
-	r.workers.Add(1)
-	r.wg.Go(func() {
-		for {
-			r.idle.Add(1)
-			select {
-			case s := <-r.work:
-				r.idle.Add(-1)
-				s.drain()
-			case <-r.wctx.Done():
-				r.idle.Add(-1)
-				return
-			}
-		}
-	})
-}
-
-// refill keeps a closed-loop sender's window full. It runs on the
-// session's reader and emits the next message right there, saving a
-// hand-off to a worker per message; a closed loop has at most Inflight
-// messages outstanding, so the write cannot fill the socket and stall the
-// reader.
-func (r *runner) refill(s *session) {
-	if r.cfg.Inflight > 0 && r.sending.Load() {
-		s.sendNow(r.now())
-	}
-}
-
 // Run sets up the world, connects every sender of cfg's shard, sends for
 // the configured time, drains, audits deliveries and returns the result.
-// Setup mistakes (a refused user creation, an unreachable target) end the
-// run with an error; everything that goes wrong while sending is data in
-// the result.
-func Run(ctx context.Context, cfg Config) (*Result, error) {
+// It fills cfg's defaults (WithDefaults) and validates it first. Setup
+// mistakes (a refused user creation, an unreachable target) end the run
+// with an error; everything that goes wrong while sending is data in the
+// result.
+func Run(ctx context.Context, cfg Config) (*report.Result, error) {
+	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	r, err := newRunner(cfg)
+	if err != nil {
+		return nil, err
+	}
+	res := r.header()
+	api, release := apiClient(&r.cfg)
+	defer release()
+	w, err := r.setup(ctx, api)
+	if err != nil {
+		return nil, err
+	}
+	mem, err := r.connect(ctx, w)
+	defer r.closeAll()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.awaitStart(ctx); err != nil {
+		return nil, err
+	}
+	sent := r.send(ctx)
+	r.account(res, sent)
+	r.selfCheck(res, sent, mem)
+	res.Judge()
+	return res, nil
+}
+
+// newRunner plans cfg's shard; cfg must be valid.
+func newRunner(cfg Config) (*runner, error) {
 	plan, err := Split(cfg.Senders, cfg.Chats, cfg.Shard)
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = max(cfg.SetupConcurrency, cfg.ConnectConcurrency)
-		hc = &http.Client{Timeout: 30 * time.Second, Transport: tr}
-		defer tr.CloseIdleConnections()
-	}
-	api := client.New(cfg.Target, hc)
 	r := &runner{
-		cfg:    &cfg,
-		m:      NewMetrics(4 * runtime.GOMAXPROCS(0)),
-		byChat: map[*chatBook][]*session{},
-		pad:    strings.Repeat(".", cfg.BodyBytes),
-	}
-	res := &Result{
-		Version: ResultVersion,
-		RunID:   cfg.RunID,
-		Config:  cfg.settings(),
-		Start:   time.Now().UTC(),
-		Shards:  []ShardInfo{{Index: cfg.Shard.Index, Count: cfg.Shard.Count, Senders: plan.NumSenders, Chats: len(plan.Chats), Rate: cfg.Rate * plan.Share}},
-	}
-	prog := cfg.progress()
-	prog.Phase("setup")
-	w, err := setup(ctx, &cfg, plan, api)
-	if err != nil {
-		return nil, err
+		cfg:  cfg,
+		plan: plan,
+		prog: cfg.Progress,
+		crew: newCrew(&cfg, report.NewMetrics(4*runtime.GOMAXPROCS(0))),
 	}
 	for range plan.Chats {
 		r.books = append(r.books, &chatBook{})
 	}
-	prog.Phase("connect")
+	return r, nil
+}
+
+// header is the result's description of the run, before anything is
+// measured.
+func (r *runner) header() *report.Result {
+	p := r.plan
+	return &report.Result{
+		Version: report.ResultVersion,
+		RunID:   r.cfg.RunID,
+		Config:  r.cfg.settings(),
+		Start:   time.Now().UTC(),
+		Shards: []report.ShardInfo{{Index: p.Shard.Index, Count: p.Shard.Count, Senders: p.NumSenders,
+			Chats: len(p.Chats), Rate: r.cfg.Rate * p.Share}},
+	}
+}
+
+// apiClient is the HTTP client of setup and connection strings, and the
+// function that releases its connections.
+func apiClient(cfg *Config) (*client.Client, func()) {
+	if cfg.HTTPClient != nil {
+		return client.New(cfg.Target, cfg.HTTPClient), func() {}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = max(cfg.SetupConcurrency, cfg.ConnectConcurrency)
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: tr}
+	return client.New(cfg.Target, hc), tr.CloseIdleConnections
+}
+
+// setup creates the shard's world over HTTP.
+func (r *runner) setup(ctx context.Context, api *client.Client) (*world, error) {
+	r.prog.Phase("setup")
+	return setup(ctx, &r.cfg, r.plan, api)
+}
+
+// memGrowth is what connecting grew the process by.
+type memGrowth struct{ rss, heap float64 }
+
+// connect opens every sender's session and measures the memory they took.
+func (r *runner) connect(ctx context.Context, w *world) (memGrowth, error) {
+	r.prog.Phase("connect")
 	runtime.GC()
 	rss0, heap0 := memNow()
-	cerr := r.connectAll(ctx, w, plan)
+	err := r.connectAll(ctx, w)
 	runtime.GC()
 	rss1, heap1 := memNow()
-	defer r.closeAll()
-	if cerr != nil {
-		return nil, fmt.Errorf("connect: %w", cerr)
+	if err != nil {
+		return memGrowth{}, fmt.Errorf("connect: %w", err)
 	}
 	if len(r.sessions) == 0 {
-		return nil, fmt.Errorf("connect: no sender could connect (%s)", strings.Join(r.notes, "; "))
+		return memGrowth{}, fmt.Errorf("connect: no sender could connect (%s)", strings.Join(r.notes, "; "))
 	}
+	return memGrowth{rss: float64(rss1) - float64(rss0), heap: float64(heap1) - float64(heap0)}, nil
+}
 
-	if !cfg.StartAt.IsZero() {
-		if d := time.Until(cfg.StartAt); d > 0 {
-			prog.Phase(fmt.Sprintf("waiting %v for --start-at", d.Round(time.Millisecond)))
-			realClock{}.Sleep(ctx, d)
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-		} else {
-			r.note(fmt.Sprintf("start-at %s had passed when the shard was ready (%v late)", cfg.StartAt.Format(time.RFC3339), -d))
-		}
+// awaitStart waits for cfg.StartAt, if set and still ahead.
+func (r *runner) awaitStart(ctx context.Context) error {
+	if r.cfg.StartAt.IsZero() {
+		return nil
 	}
+	d := time.Until(r.cfg.StartAt)
+	if d <= 0 {
+		r.note(fmt.Sprintf("start-at %s had passed when the shard was ready (%v late)", r.cfg.StartAt.Format(time.RFC3339), -d))
+		return nil
+	}
+	r.prog.Phase(fmt.Sprintf("waiting %v for --start-at", d.Round(time.Millisecond)))
+	realClock{}.Sleep(ctx, d)
+	return ctx.Err()
+}
 
-	// Sending.
-	wctx, stopWorkers := context.WithCancel(context.Background())
-	defer stopWorkers()
-	r.wctx = wctx
-	r.work = make(chan *session, len(r.sessions)+1)
-	for range 2 * runtime.GOMAXPROCS(0) {
-		r.startWorker()
-	}
-	prog.Phase("sending")
+// sending is what the send phase measured of its own cost.
+type sending struct {
+	start, end time.Time
+	cpu        time.Duration // CPU time over sending
+	cpuAll     time.Duration // CPU time up to the end of the drain
+}
+
+// send runs the sending phase and the drain after it, with the background
+// watchers (scheduler lag, ack timeouts, the per-second series) running
+// throughout, and ends with every session closed.
+func (r *runner) send(ctx context.Context) sending {
+	c := r.crew
+	c.workers.begin(len(r.sessions), 2*runtime.GOMAXPROCS(0))
+	defer c.workers.end()
+	r.prog.Phase("sending")
+	var s sending
+	cpu0 := cpuTime()
+	c.start = time.Now()
+	s.start = c.start
+	// The watchers start after c.start is set: they read it.
 	bg, stopBG := context.WithCancel(ctx)
 	var bgwg sync.WaitGroup
-	bgwg.Go(func() { watchSched(bg, r.m) })
+	bgwg.Go(func() { watchSched(bg, c.m) })
 	bgwg.Go(func() { r.sweep(bg) })
-	bgwg.Go(func() { r.seconds(bg, prog) })
-
-	cpu0 := cpuTime()
-	r.start = time.Now()
-	res.SendStart = r.start.UTC()
-	sendCtx, stopSend := context.WithTimeout(ctx, cfg.sendDuration())
-	r.sending.Store(true)
-	if cfg.Inflight > 0 {
-		for _, s := range r.sessions {
-			for range cfg.Inflight {
-				s.enqueue(0)
+	bgwg.Go(func() { r.seconds(bg) })
+	sendCtx, stopSend := context.WithTimeout(ctx, r.cfg.SendDuration())
+	c.sending.Store(true)
+	if r.cfg.Inflight > 0 {
+		for _, ss := range r.sessions {
+			for range r.cfg.Inflight {
+				ss.enqueue(0)
 			}
 		}
 		<-sendCtx.Done()
@@ -433,37 +200,40 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		// The schedule ends by itself; only the caller's cancellation cuts
 		// it short. A pacer running late still sends every scheduled
 		// message (late, and measured as such) rather than drop the tail.
-		r.pace(ctx, plan)
+		r.pace(ctx)
 	}
-	r.sending.Store(false)
+	c.sending.Store(false)
 	stopSend()
-	sendEnd := time.Now()
-	cpu1 := cpuTime()
-	res.SendEnd = sendEnd.UTC()
+	s.end = time.Now()
+	s.cpu = cpuTime() - cpu0
 
 	// Draining: acks first, then deliveries of what was acked.
-	prog.Phase("draining")
+	r.prog.Phase("draining")
 	r.drain(ctx)
-	cpu2 := cpuTime() // the last acks and deliveries are part of the cost
+	s.cpuAll = cpuTime() - cpu0 // the last acks and deliveries are part of the cost
 	stopBG()
 	bgwg.Wait()
-	r.m.Tick(time.Now().Unix())
+	c.m.Tick(time.Now().Unix())
 	r.closeAll()
-	stopWorkers()
-	r.wg.Wait()
+	return s
+}
 
-	// Audit and assemble.
-	var c Counts
-	c.Users = int64(plan.NumSenders) + 1
-	c.Chats = int64(len(plan.Chats))
+// account audits deliveries chat by chat and puts the counters,
+// histograms and series into res.
+func (r *runner) account(res *report.Result, s sending) {
+	c := report.Counts{Users: int64(r.plan.NumSenders) + 1, Chats: int64(len(r.plan.Chats))}
+	byBook := map[*chatBook][]*session{}
+	for _, ss := range r.sessions {
+		byBook[ss.book] = append(byBook[ss.book], ss)
+	}
 	for _, b := range r.books {
 		sets := []*seqSet{&b.acked}
-		for _, s := range r.byChat[b] {
-			sets = append(sets, &s.in.got)
+		for _, ss := range byBook[b] {
+			sets = append(sets, &ss.in.got)
 		}
 		c.SeqGaps += seqHoles(sets)
-		for _, s := range r.byChat[b] {
-			a := s.in.audit(&b.acked, !s.diedEarly)
+		for _, ss := range byBook[b] {
+			a := ss.audit()
 			c.Expected += a.Expected
 			c.Lost += a.Lost
 			c.AfterDisconnect += a.AfterDisconnect
@@ -471,47 +241,52 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			c.OutOfOrder += a.OutOfOrder
 		}
 	}
-	c.Unsent = r.unsent.Load()
-	c.Disconnects = r.disconnects.Load()
-	r.m.AddCounts(&c)
-	res.Counts, res.Histograms = r.m.Snapshot()
-	if la := r.lastAck.Load(); la > 0 {
-		res.LastAck = r.start.Add(time.Duration(la)).UTC()
+	crew := r.crew
+	c.Unsent = crew.unsent.Load()
+	c.Disconnects = crew.disconnects.Load()
+	crew.m.AddCounts(&c)
+	res.Counts, res.Histograms = crew.m.Snapshot()
+	res.SendStart, res.SendEnd = s.start.UTC(), s.end.UTC()
+	if la := crew.lastAck.Load(); la > 0 {
+		res.LastAck = crew.start.Add(time.Duration(la)).UTC()
 	}
-	res.Series = r.m.Series()
+	res.Series = crew.m.Series()
 	res.End = time.Now().UTC()
-	sc := SelfCheck{Shard: cfg.Shard.Index, SharedWithServer: cfg.Embedded}
-	if n := float64(len(r.sessions)); n > 0 {
-		sc.SessionRSSKiB = (float64(rss1) - float64(rss0)) / n / 1024
-		sc.SessionHeapKiB = (float64(heap1) - float64(heap0)) / n / 1024
-	}
-	judgeSelf(&sc, cpu1-cpu0, cpu2-cpu0, sendEnd.Sub(r.start), res.Counts.Sent, res.Hist(HistSchedLag), res.Hist(HistDispatch))
-	res.SelfChecks = []SelfCheck{sc}
 	res.Notes = r.notes
-	if n := r.revoked.Load(); n > 0 {
+	if n := crew.revoked.Load(); n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d sessions were revoked by the server", n))
 	}
-	res.judge()
-	return res, nil
+}
+
+// selfCheck adds this process's verdict on itself to res.
+func (r *runner) selfCheck(res *report.Result, s sending, mem memGrowth) {
+	sc := report.SelfCheck{Shard: r.cfg.Shard.Index, SharedWithServer: r.cfg.Embedded}
+	if n := float64(len(r.sessions)); n > 0 {
+		sc.SessionRSSKiB = mem.rss / n / 1024
+		sc.SessionHeapKiB = mem.heap / n / 1024
+	}
+	judgeSelf(&sc, s.cpu, s.cpuAll, s.end.Sub(s.start), res.Counts.Sent, res.Hist(report.HistSchedLag), res.Hist(report.HistDispatch))
+	res.SelfChecks = []report.SelfCheck{sc}
 }
 
 // pace runs the open loop, spreading messages round-robin over the
 // shard's sessions.
-func (r *runner) pace(ctx context.Context, plan Plan) {
+func (r *runner) pace(ctx context.Context) {
 	var p *StagedPacer
 	if len(r.cfg.Stages) > 0 {
 		p = NewStagedPacer(r.cfg.Rate, r.cfg.Stages)
 	} else {
 		p = ConstantPacer(r.cfg.Rate, r.cfg.Duration)
 	}
-	p = p.Scaled(plan.Share)
+	p = p.Scaled(r.plan.Share)
 	n := len(r.sessions)
-	Pace(ctx, realClock{}, r.start, p, func(i uint64, at time.Duration) {
+	c := r.crew
+	Pace(ctx, realClock{}, c.start, p, func(i uint64, at time.Duration) {
 		s := r.sessions[int(i%uint64(n))]
 		if !s.enqueue(int64(at)) {
-			r.unsent.Add(1)
+			c.unsent.Add(1)
 		}
-	}, func(lag time.Duration) { r.m.RecordDispatch(0, lag) })
+	}, func(lag time.Duration) { c.m.RecordDispatch(0, lag) })
 }
 
 // sweep times out acks that have waited longer than the ack timeout.
@@ -524,14 +299,15 @@ func (r *runner) sweep(ctx context.Context) {
 			return
 		case <-t.C:
 			for _, s := range r.sessions {
-				s.settle(ackTimeout)
+				s.settle(report.AckTimeout)
 			}
 		}
 	}
 }
 
 // seconds closes one series second at every wall-clock second boundary.
-func (r *runner) seconds(ctx context.Context, prog Progress) {
+func (r *runner) seconds(ctx context.Context) {
+	m := r.crew.m
 	for {
 		now := time.Now()
 		next := now.Truncate(time.Second).Add(time.Second)
@@ -542,9 +318,8 @@ func (r *runner) seconds(ctx context.Context, prog Progress) {
 			return
 		case <-t.C:
 		}
-		sec := r.m.Tick(next.Unix() - 1)
-		c, _ := r.m.countsOnly()
-		prog.Second(time.Since(r.start), sec, c)
+		sec := m.Tick(next.Unix() - 1)
+		r.prog.Second(time.Since(r.crew.start), sec, m.Counts())
 	}
 }
 
@@ -565,21 +340,16 @@ func (r *runner) drain(ctx context.Context) {
 	}
 	wait(func() bool {
 		for _, s := range r.sessions {
-			if s.alive.Load() && s.inFlight() > 0 {
+			if s.busy() {
 				return false
 			}
 		}
 		return true
 	}, deadline)
 	wait(func() bool {
-		for _, b := range r.books {
-			b.mu.Lock()
-			top := b.acked.max()
-			b.mu.Unlock()
-			for _, s := range r.byChat[b] {
-				if s.alive.Load() && s.highest.Load() < top {
-					return false
-				}
+		for _, s := range r.sessions {
+			if s.behind(s.book.top()) {
+				return false
 			}
 		}
 		return true
@@ -588,14 +358,13 @@ func (r *runner) drain(ctx context.Context) {
 
 // closeAll ends every session and waits for the readers. Idempotent.
 func (r *runner) closeAll() {
-	if r.closing.Swap(true) {
+	if r.crew.closing.Swap(true) {
 		return
 	}
 	for _, s := range r.sessions {
-		s.diedEarly = !s.alive.Load()
-		s.w.close()
+		s.stop()
 	}
 	for _, s := range r.sessions {
-		<-s.dead
+		s.wait()
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wcp-project/wcp/internal/fault"
+	"github.com/wcp-project/wcp/load/report"
 	"github.com/wcp-project/wcp/reference"
 )
 
@@ -74,7 +75,7 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	const senders, chats, n = 30, 6, 3
-	results := make([]*Result, n)
+	results := make([]*report.Result, n)
 	errs := make(chan error, n)
 	for i := range n {
 		go func() {
@@ -91,11 +92,11 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, err := Merge(results...)
+	m, err := report.Merge(results...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum Counts
+	var sum report.Counts
 	var sessions, shardSenders int
 	for _, r := range results {
 		sum.Add(&r.Counts)
@@ -105,8 +106,8 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 			t.Errorf("shard %v sent nothing", r.Shards)
 		}
 	}
-	if m.Counts.Acked != sum.Acked || m.Counts.Delivered != sum.Delivered || m.Hist(HistAck).Count() != sum.Acked {
-		t.Errorf("merge is not the sum: acked %d vs %d, delivered %d vs %d, ack histogram %d", m.Counts.Acked, sum.Acked, m.Counts.Delivered, sum.Delivered, m.Hist(HistAck).Count())
+	if m.Counts.Acked != sum.Acked || m.Counts.Delivered != sum.Delivered || m.Hist(report.HistAck).Count() != sum.Acked {
+		t.Errorf("merge is not the sum: acked %d vs %d, delivered %d vs %d, ack histogram %d", m.Counts.Acked, sum.Acked, m.Counts.Delivered, sum.Delivered, m.Hist(report.HistAck).Count())
 	}
 	if shardSenders != senders || sessions != senders || m.Counts.Chats != chats {
 		t.Errorf("shards cover %d senders, %d sessions, %d chats; want %d, %d, %d", shardSenders, sessions, m.Counts.Chats, senders, senders, chats)
@@ -171,11 +172,11 @@ func TestRunFailsAgainstFaultyServers(t *testing.T) {
 	}
 	cases := []struct {
 		f     fault.Fault
-		check func(c Counts) bool
+		check func(c report.Counts) bool
 	}{
-		{fault.NoSelfDelivery, func(c Counts) bool { return c.Lost > 0 }},
-		{fault.RefusedDelivered, func(c Counts) bool { return c.ForgedDelivered > 0 }},
-		{fault.SeqGap, func(c Counts) bool { return c.SeqGaps > 0 }},
+		{fault.NoSelfDelivery, func(c report.Counts) bool { return c.Lost > 0 }},
+		{fault.RefusedDelivered, func(c report.Counts) bool { return c.ForgedDelivered > 0 }},
+		{fault.SeqGap, func(c report.Counts) bool { return c.SeqGaps > 0 }},
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.f), func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
+	"github.com/wcp-project/wcp/wire"
 )
 
 // world is what setup built for one shard: an owner, a workspace, the
@@ -76,7 +77,7 @@ func setup(ctx context.Context, cfg *Config, plan Plan, api *client.Client) (*wo
 		users:     make([][]wcp.User, len(plan.Chats)),
 		clients:   make([][]*client.Client, len(plan.Chats)),
 	}
-	step := cfg.progress().Begin("chats", len(plan.Chats))
+	step := cfg.Progress.Begin("chats", len(plan.Chats))
 	err = forEach(ctx, len(plan.Chats), cfg.SetupConcurrency, func(ctx context.Context, k int) error {
 		c, err := oc.CreateChat(ctx, ws.ID, fmt.Sprintf("chat %d of run %s", plan.Chats[k], cfg.RunID))
 		if err != nil {
@@ -98,7 +99,7 @@ func setup(ctx context.Context, cfg *Config, plan Plan, api *client.Client) (*wo
 			slots = append(slots, slot{k, j})
 		}
 	}
-	step = cfg.progress().Begin("users", len(slots))
+	step = cfg.Progress.Begin("users", len(slots))
 	err = forEach(ctx, len(slots), cfg.SetupConcurrency, func(ctx context.Context, i int) error {
 		sl := slots[i]
 		g := plan.Senders[sl.k][sl.j]
@@ -130,8 +131,10 @@ func clipName(s string) string {
 // connectAll fetches a connection string for every sender and connects it,
 // timing both, at most cfg.ConnectRate per second. Refusals are counted,
 // not fatal: the run goes on with the sessions that opened.
-func (r *runner) connectAll(ctx context.Context, w *world, plan Plan) error {
-	wsURL, err := client.SocketURL(r.cfg.Target)
+func (r *runner) connectAll(ctx context.Context, w *world) error {
+	plan := r.plan
+	m := r.crew.m
+	wsURL, err := wire.EndpointURL(r.cfg.Target, wire.WebSocket)
 	if err != nil {
 		return err
 	}
@@ -147,7 +150,7 @@ func (r *runner) connectAll(ctx context.Context, w *world, plan Plan) error {
 		}
 	}
 	sessions := make([]*session, len(slots))
-	step := r.cfg.progress().Begin("connect", len(slots))
+	step := r.cfg.Progress.Begin("connect", len(slots))
 	err = forEach(ctx, len(slots), r.cfg.ConnectConcurrency, func(ctx context.Context, i int) error {
 		if lim != nil {
 			if err := lim.Wait(ctx); err != nil {
@@ -159,27 +162,27 @@ func (r *runner) connectAll(ctx context.Context, w *world, plan Plan) error {
 		chat := w.chats[sl.k]
 		t0 := time.Now()
 		cs, err := w.clients[sl.k][sl.j].ConnectionString(ctx, chat.ID, r.cfg.TTL)
-		r.m.RecordConnString(i, time.Since(t0), codeOf(err))
+		m.RecordConnString(i, time.Since(t0), codeOf(err))
 		if err != nil {
 			r.note(fmt.Sprintf("connection string for sender %d: %v", plan.Senders[sl.k][sl.j], err))
 			return ctx.Err()
 		}
 		t1 := time.Now()
-		wr, info, err := dialWire(ctx, wsURL, wcp.Auth{ChatID: chat.ID, ConnectionString: cs.ConnectionString}, r.cfg.ConnectTimeout)
+		wr, info, err := dial(ctx, wsURL, wcp.Auth{ChatID: chat.ID, ConnectionString: cs.ConnectionString}, r.cfg.ConnectTimeout)
 		if err != nil {
-			r.m.RecordConnect(i, time.Since(t1), codeOf(err))
+			m.RecordConnect(i, time.Since(t1), codeOf(err))
 			r.note(fmt.Sprintf("connect sender %d: %v", plan.Senders[sl.k][sl.j], err))
 			return ctx.Err()
 		}
 		signer, err := wcp.NewSignerFromKey(info.MessageKey)
 		if err != nil {
 			wr.close()
-			r.m.RecordConnect(i, time.Since(t1), "bad_session")
+			m.RecordConnect(i, time.Since(t1), "bad_session")
 			r.note(fmt.Sprintf("connect sender %d: %v", plan.Senders[sl.k][sl.j], err))
 			return ctx.Err()
 		}
-		r.m.RecordConnect(i, time.Since(t1), "")
-		s := &session{r: r, key: i, chatID: chat.ID, book: r.books[sl.k], w: wr, info: info, signer: signer, dead: make(chan struct{})}
+		m.RecordConnect(i, time.Since(t1), "")
+		s := &session{crew: r.crew, key: i, chatID: chat.ID, book: r.books[sl.k], w: wr, info: info, signer: signer, dead: make(chan struct{})}
 		s.alive.Store(true)
 		sessions[i] = s
 		go s.read()
@@ -188,7 +191,6 @@ func (r *runner) connectAll(ctx context.Context, w *world, plan Plan) error {
 	for _, s := range sessions {
 		if s != nil {
 			r.sessions = append(r.sessions, s)
-			r.byChat[s.book] = append(r.byChat[s.book], s)
 		}
 	}
 	return err

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wcp-project/wcp/load/report"
 )
 
 // Self-check limits: past these the generator, not the server, is taken to
@@ -25,36 +27,6 @@ const (
 	selfDispatchP99 = 50 * time.Millisecond
 	schedInterval   = 10 * time.Millisecond
 )
-
-// SelfCheck is one generator process's verdict on itself.
-type SelfCheck struct {
-	Shard       int     `json:"shard"`
-	GOMAXPROCS  int     `json:"gomaxprocs"`
-	CPUSeconds  float64 `json:"cpu_seconds"`
-	WallSeconds float64 `json:"wall_seconds"`
-	// CPUUtil is CPU time / (wall time × GOMAXPROCS) over the sending phase.
-	CPUUtil float64 `json:"cpu_util"`
-	// CPUPerMessageUS is the process's CPU time per emitted message, from
-	// the start of sending to the end of the drain, so every ack and
-	// delivery is included. With an embedded server it includes the
-	// server's work too.
-	CPUPerMessageUS float64 `json:"cpu_per_message_us"`
-	// SharedWithServer: the target ran in this process, so CPU figures
-	// cover both and the CPU limit is not applied.
-	SharedWithServer bool    `json:"shared_with_server"`
-	SchedLagP99MS    float64 `json:"sched_lag_p99_ms"`
-	SchedLagMaxMS    float64 `json:"sched_lag_max_ms"`
-	DispatchLagP99MS float64 `json:"dispatch_lag_p99_ms"`
-	HeapMiB          float64 `json:"heap_mib"`
-	MaxRSSMiB        float64 `json:"max_rss_mib"`
-	// Memory per connected session, measured across the connect phase:
-	// resident set and Go heap + stacks grown per session (with an
-	// embedded server they include its side of each session too).
-	SessionRSSKiB  float64  `json:"session_rss_kib"`
-	SessionHeapKiB float64  `json:"session_heap_kib"`
-	Valid          bool     `json:"valid"`
-	Reasons        []string `json:"reasons,omitempty"`
-}
 
 // memNow samples the resident set (Linux /proc; 0 elsewhere) and the Go
 // heap plus goroutine stacks in use.
@@ -83,7 +55,7 @@ func cpuTime() time.Duration {
 
 // watchSched ticks every schedInterval until ctx ends and records how late
 // each tick was: a starved scheduler shows here before anywhere else.
-func watchSched(ctx context.Context, m *Metrics) {
+func watchSched(ctx context.Context, m *report.Metrics) {
 	t := time.NewTimer(schedInterval)
 	defer t.Stop()
 	next := time.Now().Add(schedInterval)
@@ -103,7 +75,7 @@ func watchSched(ctx context.Context, m *Metrics) {
 // judgeSelf fills the verdict: utilization from the CPU time over the
 // sending phase (cpu, wall), cost per message from the CPU time up to the
 // end of the drain (cpuAll), which includes the last acks and deliveries.
-func judgeSelf(sc *SelfCheck, cpu, cpuAll, wall time.Duration, sent int64, sched, dispatch *Hist) {
+func judgeSelf(sc *report.SelfCheck, cpu, cpuAll, wall time.Duration, sent int64, sched, dispatch *report.Hist) {
 	sc.GOMAXPROCS = runtime.GOMAXPROCS(0)
 	sc.CPUSeconds = cpu.Seconds()
 	sc.WallSeconds = wall.Seconds()

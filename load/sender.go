@@ -2,13 +2,14 @@ package load
 
 import (
 	"bytes"
-	"io"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/wcp-project/wcp"
+	"github.com/wcp-project/wcp/load/report"
+	"github.com/wcp-project/wcp/wire"
 )
 
 // session is one connected sender, which also receives its chat's
@@ -16,11 +17,11 @@ import (
 // queue; at most one worker at a time drains it, so nonces leave in order
 // while the pacer never waits on the socket.
 type session struct {
-	r      *runner
+	crew   *crew
 	key    int // local index: metrics stripe and dispatch slot
 	chatID string
 	book   *chatBook
-	w      *wire
+	w      *conn
 	info   wcp.Session
 	signer *wcp.Signer
 
@@ -63,7 +64,7 @@ func (s *session) enqueue(at int64) bool {
 	s.scheduled = true
 	s.qmu.Unlock()
 	if sched {
-		s.r.schedule(s)
+		s.crew.workers.schedule(s)
 	}
 	return true
 }
@@ -111,15 +112,15 @@ func (s *session) drain() {
 
 // emit signs and writes one message intended at offset at.
 func (s *session) emit(at int64) {
-	r := s.r
+	c := s.crew
 	if !s.alive.Load() {
-		r.unsent.Add(1)
+		c.unsent.Add(1)
 		return
 	}
-	forged := r.forge()
+	forged := c.forge()
 	s.nonce++
 	s.ackID++
-	body := r.body(at, forged)
+	body := c.body(at, forged)
 	sig := s.signer.Sign(s.chatID, s.info.SessionID, s.nonce, body)
 	if forged {
 		// Flip one hex digit: the right length and alphabet, the wrong MAC.
@@ -131,10 +132,8 @@ func (s *session) emit(at int64) {
 		}
 		sig = string(b)
 	}
-	f := s.frame[:0]
-	f = append(f, "42"...)
-	f = strconv.AppendUint(f, s.ackID, 10)
-	f = append(f, `["message",{"chat_id":"`...)
+	f := wire.AppendEventHead(s.frame[:0], s.ackID)
+	f = append(f, `["`+wcp.EventMessage+`",{"chat_id":"`...)
 	f = append(f, s.chatID...)
 	f = append(f, `","nonce":`...)
 	f = strconv.AppendInt(f, s.nonce, 10)
@@ -145,101 +144,81 @@ func (s *session) emit(at int64) {
 	f = append(f, `"}]`...)
 	s.frame = f
 
-	now := r.now()
+	now := c.now()
 	s.pmu.Lock()
 	s.pending = append(s.pending, pending{id: s.ackID, intended: at, sent: now, forged: forged})
 	s.pmu.Unlock()
-	r.m.RecordSent(s.key, time.Duration(now-at), forged)
+	c.m.RecordSent(s.key, time.Duration(now-at), forged)
 
-	if err := s.w.send(f, r.cfg.AckTimeout); err != nil {
+	if err := s.w.send(f, c.ackTimeout); err != nil {
 		// The reader notices the broken socket and settles pending acks.
 		s.w.close()
 	}
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
 // read is the session's reader goroutine: acks, deliveries, pings.
 func (s *session) read() {
-	r := s.r
 	defer close(s.dead)
 	s.w.serve(s.handle)
 	wasAlive := s.alive.Swap(false)
-	if wasAlive && !r.closing.Load() {
-		r.disconnects.Add(1)
+	if wasAlive && !s.crew.closing.Load() {
+		s.crew.disconnects.Add(1)
 	}
-	s.settle(ackClosed)
+	s.settle(report.AckClosed)
 }
 
-func readInto(b []byte, rd io.Reader) ([]byte, error) {
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := rd.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
-}
-
+// The events a session reads, as their JSON arrays begin.
 var (
-	prefixMessage = []byte(`["message",`)
-	prefixRevoked = []byte(`["revoked",`)
+	prefixMessage = []byte(`["` + wcp.EventMessage + `",`)
+	prefixRevoked = []byte(`["` + wcp.EventRevoked + `",`)
 )
 
+var pongFrame = []byte(wire.PongFrame)
+
+// handle reads one frame: pings, closes, acks and deliveries. It is the
+// hot path of every run, so it classifies frames in place.
 func (s *session) handle(f []byte) {
 	if len(f) == 0 {
 		return
 	}
 	switch f[0] {
-	case '2': // Engine.IO ping
-		if len(f) == 1 {
-			_ = s.w.write([]byte{'3'})
+	case wire.EnginePing:
+		if string(f) == wire.PingFrame {
+			_ = s.w.write(pongFrame)
 		}
 		return
-	case '1': // Engine.IO close
+	case wire.EngineClose:
 		s.w.close()
 		return
-	case '4':
-	default:
+	}
+	typ, rest, ok := wire.SocketPacket(f)
+	if !ok {
 		return
 	}
-	if len(f) < 2 {
-		return
-	}
-	switch f[1] {
-	case '2':
-		if bytes.HasPrefix(f[2:], prefixMessage) {
-			s.delivered(f, 2+len(prefixMessage))
-		} else if bytes.HasPrefix(f[2:], prefixRevoked) {
-			s.r.revoked.Add(1)
+	switch typ {
+	case wire.Event:
+		if bytes.HasPrefix(rest, prefixMessage) {
+			s.delivered(rest, len(prefixMessage))
+		} else if bytes.HasPrefix(rest, prefixRevoked) {
+			s.crew.revoked.Add(1)
 		}
-	case '3':
-		i := 2
-		for i < len(f) && f[i] >= '0' && f[i] <= '9' {
-			i++
-		}
-		id, err := strconv.ParseUint(string(f[2:i]), 10, 64)
-		if err != nil || i >= len(f) || f[i] != '[' {
-			s.r.m.recordAck(s.key, ackBad, false, "", 0)
+	case wire.Ack:
+		id, data, ok := wire.CutID(rest)
+		if !ok || len(data) == 0 || data[0] != '[' {
+			s.crew.m.RecordAck(s.key, report.AckBad, false, "", 0)
 			return
 		}
-		a, ok := parseAck(f, i+1)
+		a, ok := parseAck(data, 1)
 		s.acked(id, a, ok)
-	case '1': // namespace disconnect from the server
+	case wire.Disconnect: // from the server
 		s.w.close()
 	}
 }
 
 // acked settles the pending message with ack id.
 func (s *session) acked(id uint64, a ackInfo, ok bool) {
-	r := s.r
-	now := r.now()
+	c := s.crew
+	now := c.now()
 	s.pmu.Lock()
 	var p pending
 	found := false
@@ -258,47 +237,77 @@ func (s *session) acked(id uint64, a ackInfo, ok bool) {
 		if ok && a.ok {
 			s.book.ack(a.seq)
 		}
-		r.m.recordAck(s.key, ackLate, false, "", 0)
+		c.m.RecordAck(s.key, report.AckLate, false, "", 0)
 		return
 	}
-	r.sawAck(now)
+	c.sawAck(now)
 	lat := time.Duration(now - p.intended)
 	switch {
 	case !ok:
-		r.m.recordAck(s.key, ackBad, p.forged, "", lat)
+		c.m.RecordAck(s.key, report.AckBad, p.forged, "", lat)
 	case a.ok:
 		s.book.ack(a.seq)
-		r.m.recordAck(s.key, ackOK, p.forged, "", lat)
+		c.m.RecordAck(s.key, report.AckOK, p.forged, "", lat)
 	default:
-		r.m.recordAck(s.key, ackRefused, p.forged, a.code, lat)
+		c.m.RecordAck(s.key, report.AckRefused, p.forged, a.code, lat)
 	}
-	r.refill(s)
+	// Closed loop: emit the next message right here on the reader, saving
+	// a hand-off to a worker per message; with at most Inflight messages
+	// outstanding the write cannot fill the socket and stall the reader.
+	if c.refilling() {
+		s.sendNow(c.now())
+	}
 }
 
 // settle gives up on pending acks: all of them (the session ended) or
 // those older than the ack timeout.
-func (s *session) settle(why ackOutcome) {
-	r := s.r
+func (s *session) settle(why report.Outcome) {
+	c := s.crew
 	var cut int64
-	if why == ackTimeout {
-		cut = r.now() - int64(r.cfg.AckTimeout)
+	if why == report.AckTimeout {
+		cut = c.now() - int64(c.ackTimeout)
 	}
 	s.pmu.Lock()
 	n := 0
-	for n < len(s.pending) && (why != ackTimeout || s.pending[n].sent <= cut) {
+	for n < len(s.pending) && (why != report.AckTimeout || s.pending[n].sent <= cut) {
 		n++
 	}
 	gone := append([]pending(nil), s.pending[:n]...)
 	s.pending = append(s.pending[:0], s.pending[n:]...)
 	s.pmu.Unlock()
 	for range gone {
-		r.m.recordAck(s.key, why, false, "", 0)
-		if why == ackTimeout && r.cfg.Inflight > 0 && r.sending.Load() {
+		c.m.RecordAck(s.key, why, false, "", 0)
+		if why == report.AckTimeout && c.refilling() {
 			// On the sweeper: hand the refill to a worker, so one stuck
 			// socket cannot hold up the timeouts of all the others.
-			s.enqueue(r.now())
+			s.enqueue(c.now())
 		}
 	}
+}
+
+// busy reports whether s is alive with messages queued or awaiting their ack.
+func (s *session) busy() bool {
+	return s.alive.Load() && s.inFlight() > 0
+}
+
+// behind reports whether s is alive and has not yet received seq top.
+func (s *session) behind(top int64) bool {
+	return s.alive.Load() && s.highest.Load() < top
+}
+
+// stop closes s, noting whether it had already ended on its own.
+func (s *session) stop() {
+	s.diedEarly = !s.alive.Load()
+	s.w.close()
+}
+
+// wait returns once s's reader has exited.
+func (s *session) wait() { <-s.dead }
+
+// audit compares what s received against its chat's acked seqs; call it
+// once s's reader has exited.
+func (s *session) audit() Audit {
+	return s.in.audit(&s.book.acked, !s.diedEarly)
 }
 
 // inFlight counts messages queued or awaiting their ack.
@@ -316,8 +325,8 @@ func (s *session) inFlight() int {
 
 // delivered records a `message` event whose object starts at f[i].
 func (s *session) delivered(f []byte, i int) {
-	r := s.r
-	now := r.now()
+	c := s.crew
+	now := c.now()
 	d, ok := parseDelivery(f, i)
 	var at int64
 	var forged bool
@@ -328,46 +337,17 @@ func (s *session) delivered(f []byte, i int) {
 	case ok && forged:
 		// Whatever else is wrong with it, a forged message reached a
 		// receiver: count it as such.
-		r.m.RecordDelivery(s.key, time.Duration(now-at), true)
+		c.m.RecordDelivery(s.key, time.Duration(now-at), true)
 		if d.seq > 0 {
 			s.in.receive(d.seq)
 			s.highest.Store(s.in.highest)
 		}
 		return
 	case !ok || d.seq == 0:
-		r.m.with(s.key, func(st *stripe) { st.counts.BadDeliveries++ })
+		c.m.RecordBadDelivery(s.key)
 		return
 	}
 	s.in.receive(d.seq)
 	s.highest.Store(s.in.highest)
-	r.m.RecordDelivery(s.key, time.Duration(now-at), false)
-}
-
-// Body tag: "L<intended ns>F<0|1>;" then padding. It carries the intended
-// send time to every receiver, so delivery latency needs no lookup table.
-func appendTag(b []byte, at int64, forged bool) []byte {
-	b = append(b, 'L')
-	b = strconv.AppendInt(b, at, 10)
-	if forged {
-		return append(b, "F1;"...)
-	}
-	return append(b, "F0;"...)
-}
-
-// minBody is the longest tag: the smallest body that can carry it.
-const minBody = 1 + 19 + 3
-
-func parseTag(b []byte) (at int64, forged bool, ok bool) {
-	if len(b) < 5 || b[0] != 'L' {
-		return 0, false, false
-	}
-	i := 1
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-		at = at*10 + int64(b[i]-'0')
-		i++
-	}
-	if i == 1 || i+2 >= len(b) || b[i] != 'F' || b[i+2] != ';' {
-		return 0, false, false
-	}
-	return at, b[i+1] == '1', true
+	c.m.RecordDelivery(s.key, time.Duration(now-at), false)
 }

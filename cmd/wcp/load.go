@@ -17,6 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wcp-project/wcp/load"
+	"github.com/wcp-project/wcp/load/progress"
+	"github.com/wcp-project/wcp/load/report"
 	"github.com/wcp-project/wcp/reference"
 )
 
@@ -93,8 +95,8 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl.DurationVar(&f.duration, "duration", 10*time.Second, "how long to send (not with --stages)")
 	fl.IntVar(&f.bodyBytes, "body-bytes", load.DefaultBodyBytes, "bytes per message body (23..16384; the body starts with a tag carrying the intended send time)")
 	fl.Float64Var(&f.connectRate, "connect-rate", 0, "new sessions per second while connecting (0: as fast as --connect-concurrency allows)")
-	fl.IntVar(&f.connConc, "connect-concurrency", 64, "connection-string fetches and connects in flight at once")
-	fl.IntVar(&f.setupConc, "setup-concurrency", 32, "HTTP setup calls (users, members, chats) in flight at once")
+	fl.IntVar(&f.connConc, "connect-concurrency", load.DefaultConnectConcurrency, "connection-string fetches and connects in flight at once")
+	fl.IntVar(&f.setupConc, "setup-concurrency", load.DefaultSetupConcurrency, "HTTP setup calls (users, members, chats) in flight at once")
 	fl.IntVar(&f.ttl, "ttl", 0, "ttl_seconds of the connection strings, 1..3600 (0: leave it out, the server's default of 300 applies)")
 	fl.Float64Var(&f.forged, "forged-ratio", 0, "fraction 0..1 of messages sent with a wrong message_string; every one must be refused, one accepted fails the run")
 	fl.DurationVar(&f.ackTimeout, "ack-timeout", load.DefaultAckTimeout, "how long to wait for a message's ack before counting a timeout")
@@ -104,7 +106,7 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.runID, "run-id", "", "name of the run, shared by its shards (default: random); it appears in user and workspace names and in the result")
 	fl.StringVar(&f.out, "out", "", "write the JSON result (histograms, per-second series, self-check) to this file")
 	fl.StringVar(&f.html, "html", "", "also write an HTML report (inline SVG charts, opens with no network) to this file")
-	fl.StringVar(&f.threshold, "threshold", "", "pass/fail conditions, e.g. 'ack_p99<50ms,delivery_p99<100ms,lost==0,ack_rate>=20000'; a broken one exits 2. Metrics: "+strings.Join(load.ThresholdMetrics(), ", "))
+	fl.StringVar(&f.threshold, "threshold", "", "pass/fail conditions, e.g. 'ack_p99<50ms,delivery_p99<100ms,lost==0,ack_rate>=20000'; a broken one exits 2. Metrics: "+strings.Join(report.ThresholdMetrics(), ", "))
 	fl.StringVar(&f.progress, "progress", "auto", "live progress: auto (bars on a terminal, a line per second otherwise), bars, lines or none")
 	fl.StringVar(&f.startAt, "start-at", "", "wall-clock time to start sending, RFC 3339 (2026-11-26T15:00:00Z) or Unix seconds; shards given the same time send together (setup and connect happen before)")
 	fl.IntVar(&f.procs, "procs", 0, "CPUs (GOMAXPROCS) this process may use (0: all); with the server on the same machine, 1 leaves it more and costs the generator less CPU per message; it limits the embedded reference too")
@@ -113,32 +115,25 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
+// config turns the flags into a Config. It only interprets flags (parses
+// their syntax, and tells --duration's default from a given one): the
+// flags carry load's defaults, and Config.Validate alone judges the values.
 func (f *loadFlags) config(cmd *cobra.Command) (load.Config, error) {
 	cfg := load.Config{
-		Target: f.target, Senders: f.senders, Chats: f.chats, Rate: f.rate, Inflight: f.inflight,
+		Target: f.target, Embedded: f.target == "", Senders: f.senders, Chats: f.chats, Rate: f.rate, Inflight: f.inflight,
 		Duration: f.duration, BodyBytes: f.bodyBytes, ConnectRate: f.connectRate,
 		ConnectConcurrency: f.connConc, SetupConcurrency: f.setupConc, TTL: f.ttl, Forged: f.forged,
 		AckTimeout: f.ackTimeout, ConnectTimeout: f.connectTimeout, Grace: f.grace, RunID: f.runID,
-	}
-	if f.bodyBytes < 1 {
-		return cfg, fmt.Errorf("--body-bytes must be positive, got %d", f.bodyBytes)
-	}
-	if f.connConc < 1 || f.setupConc < 1 {
-		return cfg, errors.New("--connect-concurrency and --setup-concurrency must be at least 1")
-	}
-	if f.ackTimeout <= 0 || f.connectTimeout <= 0 || f.grace < 0 {
-		return cfg, errors.New("--ack-timeout and --connect-timeout must be positive, --grace not negative")
 	}
 	if f.stages != "" {
 		st, err := load.ParseStages(f.stages)
 		if err != nil {
 			return cfg, fmt.Errorf("--stages: %w", err)
 		}
-		cfg.Stages = st
 		if cmd.Flags().Changed("duration") {
 			return cfg, errors.New("--duration and --stages exclude each other: the stages' durations add up to the sending time")
 		}
-		cfg.Duration = 0
+		cfg.Stages, cfg.Duration = st, 0
 	}
 	if f.startAt != "" {
 		t, err := parseStartAt(f.startAt)
@@ -152,15 +147,6 @@ func (f *loadFlags) config(cmd *cobra.Command) (load.Config, error) {
 		return cfg, fmt.Errorf("--shard: %w", err)
 	}
 	cfg.Shard = sh
-	if sh.Count > 1 && f.runID == "" {
-		return cfg, errors.New("--shard with n > 1 needs --run-id, the name its shards share")
-	}
-	if f.rate > 0 && f.inflight > 0 {
-		return cfg, errors.New("--rate (open loop) and --inflight (closed loop) exclude each other")
-	}
-	if f.stages != "" && f.inflight > 0 {
-		return cfg, errors.New("--stages (open loop) and --inflight (closed loop) exclude each other")
-	}
 	return cfg, nil
 }
 
@@ -183,100 +169,83 @@ func runLoad(ctx context.Context, cmd *cobra.Command, f *loadFlags, stdout, stde
 	if err != nil {
 		return err
 	}
-	// Validate first (it fills defaults), so a bad flag is reported before
-	// a server or a display starts.
-	embedded := cfg.Target == ""
-	if embedded {
-		cfg.Target = "http://127.0.0.1:1"
+	if cfg.Embedded {
+		stop, err := startEmbedded(ctx, &cfg)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
+	// Validate before a profile or a display starts, so that a bad flag is
+	// all the output. Run fills no defaults here: the flags carry them.
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if embedded {
-		dir, err := os.MkdirTemp("", "wcp-load-*")
-		if err != nil {
-			return fmt.Errorf("embedded reference: %w", err)
-		}
-		defer os.RemoveAll(dir)
-		srv, err := reference.Open(ctx, reference.Config{
-			Addr:   "127.0.0.1:0",
-			DBPath: filepath.Join(dir, "wcp.db"),
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
-		if err != nil {
-			return fmt.Errorf("embedded reference: %w", err)
-		}
-		defer srv.Close()
-		cfg.Target, cfg.Embedded = srv.URL(), true
-	}
 	if f.cpuProfile != "" {
-		fh, err := os.Create(f.cpuProfile)
+		stop, err := startCPUProfile(f.cpuProfile)
 		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
+			return err
 		}
-		defer fh.Close()
-		if err := pprof.StartCPUProfile(fh); err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
-	prog := newProgress(mode, stdout, cfg)
+	prog := newProgress(mode, stdout, cfg.SendDuration())
 	cfg.Progress = prog
 	res, err := load.Run(ctx, cfg)
-	prog.finish()
+	prog.Finish()
 	if err != nil {
 		return err
 	}
-	if err := load.WriteText(stdout, res); err != nil {
+	if err := report.WriteText(stdout, res); err != nil {
 		return err
 	}
-	if f.out != "" {
-		if err := writeFile(f.out, func(w io.Writer) error { return load.Encode(w, res) }); err != nil {
-			return err
-		}
-	}
-	if f.html != "" {
-		if err := writeFile(f.html, func(w io.Writer) error { return load.WriteHTML(w, res) }); err != nil {
-			return err
-		}
+	if err := writeResults(res, f.out, f.html); err != nil {
+		return err
 	}
 	return verdict(res, ths, stdout)
 }
 
-// verdict turns failures and broken thresholds into exit status 2.
-func verdict(res *load.Result, ths []load.Threshold, stdout io.Writer) error {
-	var problems []string
-	if res.Failed() {
-		problems = append(problems, res.Failures...)
+// startEmbedded runs the reference server in this process on a temporary
+// database and points cfg at it; stop closes it and removes the database.
+func startEmbedded(ctx context.Context, cfg *load.Config) (stop func(), err error) {
+	dir, err := os.MkdirTemp("", "wcp-load-*")
+	if err != nil {
+		return nil, fmt.Errorf("embedded reference: %w", err)
 	}
-	for _, b := range load.Broken(res, ths) {
-		problems = append(problems, "threshold "+b)
+	srv, err := reference.Open(ctx, reference.Config{
+		Addr:   "127.0.0.1:0",
+		DBPath: filepath.Join(dir, "wcp.db"),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("embedded reference: %w", err)
 	}
-	if len(ths) > 0 && len(problems) == 0 {
-		fmt.Fprintf(stdout, "thresholds: all %d hold\n", len(ths))
-	}
-	if len(problems) > 0 {
-		return &exitError{code: 2, err: fmt.Errorf("load: %s", strings.Join(problems, "; "))}
-	}
-	return nil
+	cfg.Target = srv.URL()
+	return func() { srv.Close(); os.RemoveAll(dir) }, nil
 }
 
-// writeFile writes path (making its directory, so shards can write into
-// a fresh shared volume) through fill.
-func writeFile(path string, fill func(io.Writer) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
+// startCPUProfile profiles this process into path until stop.
+func startCPUProfile(path string) (stop func(), err error) {
 	fh, err := os.Create(path)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
-	if err := fill(fh); err != nil {
+	if err := pprof.StartCPUProfile(fh); err != nil {
 		fh.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
-	if err := fh.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	return func() { pprof.StopCPUProfile(); fh.Close() }, nil
+}
+
+// writeResults writes the JSON result and the HTML report, where asked.
+func writeResults(res *report.Result, jsonPath, htmlPath string) error {
+	if jsonPath != "" {
+		if err := writeFile(jsonPath, func(w io.Writer) error { return report.Encode(w, res) }); err != nil {
+			return err
+		}
+	}
+	if htmlPath != "" {
+		return writeFile(htmlPath, func(w io.Writer) error { return report.WriteHTML(w, res) })
 	}
 	return nil
 }
@@ -289,133 +258,6 @@ func parseStartAt(s string) (time.Time, error) {
 		return time.Unix(n, 0), nil
 	}
 	return time.Time{}, fmt.Errorf("--start-at %q: want RFC 3339 (2026-11-26T15:00:00Z) or Unix seconds", s)
-}
-
-// resultFiles expands directory arguments into the *.json files in them.
-func resultFiles(args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		st, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
-			out = append(out, a)
-			continue
-		}
-		m, err := filepath.Glob(filepath.Join(a, "*.json"))
-		if err != nil {
-			return nil, err
-		}
-		if len(m) == 0 {
-			return nil, fmt.Errorf("%s: no .json results in this directory", a)
-		}
-		out = append(out, m...)
-	}
-	return out, nil
-}
-
-func readResult(path string) (*load.Result, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	r, err := load.Decode(fh)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return r, nil
-}
-
-func newLoadMergeCmd(stdout io.Writer) *cobra.Command {
-	var out, threshold string
-	cmd := &cobra.Command{
-		Use:   "merge RESULT.json|DIR... -o ALL.json",
-		Short: "Combine the JSON results of several shards (or runs) into one",
-		Long: `Merge adds up the results of the shards of one run (wcp load --shard i/n):
-counters and HdrHistograms add, per-second series add second by second by
-wall clock, rates are computed over the union of the sending windows, and
-the merged run is valid only if every shard was. Because a shard owns its
-chats whole, the merged delivery accounting is exact. The same shard of the
-same run given twice is an error. A directory argument stands for the *.json
-files in it.`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ths, err := thresholdFlag(threshold)
-			if err != nil {
-				return err
-			}
-			files, err := resultFiles(args)
-			if err != nil {
-				return err
-			}
-			var rs []*load.Result
-			for _, a := range files {
-				r, err := readResult(a)
-				if err != nil {
-					return err
-				}
-				rs = append(rs, r)
-			}
-			m, err := load.Merge(rs...)
-			if err != nil {
-				return err
-			}
-			if out != "" {
-				if err := writeFile(out, func(w io.Writer) error { return load.Encode(w, m) }); err != nil {
-					return err
-				}
-			} else if err := load.Encode(stdout, m); err != nil {
-				return err
-			}
-			if out != "" {
-				if err := load.WriteText(stdout, m); err != nil {
-					return err
-				}
-			}
-			return verdict(m, ths, io.Discard)
-		},
-	}
-	cmd.Flags().StringVarP(&out, "out", "o", "", "write the merged JSON here (default: standard output, without the summary)")
-	cmd.Flags().StringVar(&threshold, "threshold", "", "pass/fail conditions on the merged result (as for wcp load); a broken one exits 2")
-	return cmd
-}
-
-func newLoadReportCmd(stdout io.Writer) *cobra.Command {
-	var htmlOut, threshold string
-	cmd := &cobra.Command{
-		Use:   "report RESULT.json [--html OUT.html]",
-		Short: "Print the summary of a JSON result and optionally write an HTML report",
-		Long: `Report prints the summary table of a result file written by 'wcp load --out'
-or 'wcp load merge'. With --html it also writes one self-contained HTML file
-with charts (throughput and latency percentiles over time, latency by
-percentile) drawn as inline SVG: no scripts, no fonts, no links, so it opens
-with no network.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ths, err := thresholdFlag(threshold)
-			if err != nil {
-				return err
-			}
-			r, err := readResult(args[0])
-			if err != nil {
-				return err
-			}
-			if err := load.WriteText(stdout, r); err != nil {
-				return err
-			}
-			if htmlOut != "" {
-				if err := writeFile(htmlOut, func(w io.Writer) error { return load.WriteHTML(w, r) }); err != nil {
-					return err
-				}
-			}
-			return verdict(r, ths, stdout)
-		},
-	}
-	cmd.Flags().StringVar(&htmlOut, "html", "", "write a self-contained HTML report here")
-	cmd.Flags().StringVar(&threshold, "threshold", "", "pass/fail conditions (as for wcp load); a broken one exits 2")
-	return cmd
 }
 
 type progressKind int
@@ -453,44 +295,25 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-type nopDisplay struct{}
-
-func (nopDisplay) Begin(string, int) func(int)                    { return func(int) {} }
-func (nopDisplay) Second(time.Duration, load.Second, load.Counts) {}
-func (nopDisplay) Phase(string)                                   {}
-func (nopDisplay) finish()                                        {}
-
+// display is a load.Progress that draws until Finish.
 type display interface {
 	load.Progress
-	finish()
+	Finish()
 }
 
-type wrapped struct{ load.ProgressDisplay }
+type nopDisplay struct{}
 
-func (w wrapped) finish() { w.Finish() }
+func (nopDisplay) Begin(string, int) func(int)                        { return func(int) {} }
+func (nopDisplay) Second(time.Duration, report.Second, report.Counts) {}
+func (nopDisplay) Phase(string)                                       {}
+func (nopDisplay) Finish()                                            {}
 
-func newProgress(k progressKind, stdout io.Writer, cfg load.Config) display {
+func newProgress(k progressKind, stdout io.Writer, sendFor time.Duration) display {
 	switch k {
 	case progressLines:
-		return wrapped{load.NewLines(stdout)}
+		return progress.NewLines(stdout)
 	case progressBars:
-		d := cfg.Duration
-		for _, s := range cfg.Stages {
-			d += s.Duration
-		}
-		return wrapped{load.NewBars(stdout, d)}
+		return progress.NewBars(stdout, sendFor)
 	}
 	return nopDisplay{}
-}
-
-// thresholdFlag parses --threshold; an empty flag sets no thresholds.
-func thresholdFlag(s string) ([]load.Threshold, error) {
-	if s == "" {
-		return nil, nil
-	}
-	ths, err := load.ParseThresholds(s)
-	if err != nil {
-		return nil, fmt.Errorf("--threshold: %w", err)
-	}
-	return ths, nil
 }

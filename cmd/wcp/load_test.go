@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wcp-project/wcp/load"
+	"github.com/wcp-project/wcp/load/report"
 	"github.com/wcp-project/wcp/reference"
 )
 
@@ -159,13 +159,13 @@ func TestLoadShardsAndMerge(t *testing.T) {
 	if out, err := runArgs(t, "load", "merge", filepath.Join(dir, "shards"), "-o", all); err != nil {
 		t.Fatalf("merge: %v\n%s", err, out)
 	}
-	read := func(p string) *load.Result {
+	read := func(p string) *report.Result {
 		fh, err := os.Open(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer fh.Close()
-		r, err := load.Decode(fh)
+		r, err := report.Decode(fh)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestLoadShardsAndMerge(t *testing.T) {
 	}
 	a, b, m := read(filepath.Join(dir, "shards", "s0.json")), read(filepath.Join(dir, "shards", "s1.json")), read(all)
 	if m.Counts.Sent != a.Counts.Sent+b.Counts.Sent || m.Counts.Delivered != a.Counts.Delivered+b.Counts.Delivered ||
-		m.Counts.Sessions != 12 || m.Hist(load.HistDelivery).Count() != m.Counts.Delivered {
+		m.Counts.Sessions != 12 || m.Hist(report.HistDelivery).Count() != m.Counts.Delivered {
 		t.Errorf("merged %+v\nfrom %+v\nand %+v", m.Counts, a.Counts, b.Counts)
 	}
 	if m.Counts.Delivered != 3*m.Counts.Acked || m.Failed() {

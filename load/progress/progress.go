@@ -1,4 +1,7 @@
-package load
+// Package progress draws a load run's progress: Lines for logs and pipes,
+// Bars for terminals. Both satisfy load.Progress without importing the
+// engine; they only read the report types a run hands them.
+package progress
 
 import (
 	"fmt"
@@ -9,30 +12,11 @@ import (
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/wcp-project/wcp/load/report"
 )
 
-// ProgressDisplay is a Progress that draws; Finish stops it and must be
-// called once the run is over.
-type ProgressDisplay interface {
-	Progress
-	Finish()
-}
-
-// liveLine is the one-line status of a second of sending.
-func liveLine(elapsed time.Duration, sec Second, c Counts) string {
-	return fmt.Sprintf("%4.0fs  sent %6d/s  acked %6d/s  delivered %7d/s  ack p99 %-8s delivery p99 %-8s  refused %d  timeouts %d  disconnects %d",
-		elapsed.Seconds(), sec.Sent, sec.Acked, sec.Delivered, fmtDur(sec.Ack.quantileOrZero(99)),
-		fmtDur(sec.Delivery.quantileOrZero(99)), sumMap(c.Refused), c.Timeouts, c.Disconnects)
-}
-
-func (h *Hist) quantileOrZero(q float64) time.Duration {
-	if h == nil {
-		return 0
-	}
-	return h.Quantile(q)
-}
-
-// Lines is a Progress for logs and pipes: a line when a setup step starts
+// Lines is a load.Progress for logs and pipes: a line when a setup step starts
 // and ends, and one per second of sending.
 type Lines struct {
 	mu sync.Mutex
@@ -48,7 +32,7 @@ func (l *Lines) printf(f string, a ...any) {
 	fmt.Fprintf(l.w, f, a...)
 }
 
-// Begin implements Progress.
+// Begin implements load.Progress.
 func (l *Lines) Begin(name string, total int) func(int) {
 	start := time.Now()
 	l.printf("%s: 0/%d\n", name, total)
@@ -68,18 +52,18 @@ func (l *Lines) Begin(name string, total int) func(int) {
 	}
 }
 
-// Second implements Progress.
-func (l *Lines) Second(elapsed time.Duration, sec Second, c Counts) {
-	l.printf("%s\n", liveLine(elapsed, sec, c))
+// Second implements load.Progress.
+func (l *Lines) Second(elapsed time.Duration, sec report.Second, c report.Counts) {
+	l.printf("%s\n", report.SecondLine(elapsed, sec, c))
 }
 
-// Phase implements Progress.
+// Phase implements load.Progress.
 func (l *Lines) Phase(name string) { l.printf("phase: %s\n", name) }
 
-// Finish implements ProgressDisplay.
+// Finish does nothing: every line is already written.
 func (l *Lines) Finish() {}
 
-// Bars is a Progress for terminals: an mpb bar per setup step and a live
+// Bars is a load.Progress for terminals: an mpb bar per setup step and a live
 // status bar while sending.
 type Bars struct {
 	p        *mpb.Progress
@@ -98,7 +82,7 @@ func NewBars(w io.Writer, sendFor time.Duration) *Bars {
 	return b
 }
 
-// Begin implements Progress.
+// Begin implements load.Progress.
 func (b *Bars) Begin(name string, total int) func(int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -112,7 +96,7 @@ func (b *Bars) Begin(name string, total int) func(int) {
 	return func(n int) { bar.IncrBy(n) }
 }
 
-// Phase implements Progress.
+// Phase implements load.Progress.
 func (b *Bars) Phase(name string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -129,9 +113,9 @@ func (b *Bars) Phase(name string) {
 	b.bars = append(b.bars, b.send)
 }
 
-// Second implements Progress.
-func (b *Bars) Second(elapsed time.Duration, sec Second, c Counts) {
-	b.status.Store(liveLine(elapsed, sec, c))
+// Second implements load.Progress.
+func (b *Bars) Second(elapsed time.Duration, sec report.Second, c report.Counts) {
+	b.status.Store(report.SecondLine(elapsed, sec, c))
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.send != nil && !b.finished {

@@ -1,4 +1,4 @@
-package load
+package progress
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wcp-project/wcp/load/report"
 )
 
 // syncBuffer is a bytes.Buffer safe for mpb's render goroutine.
@@ -35,7 +37,7 @@ func TestBarsFinish(t *testing.T) {
 	half := b.Begin("connect", 10)
 	half(5)
 	b.Phase("sending")
-	b.Second(time.Second, Second{Sent: 5, Acked: 5}, Counts{})
+	b.Second(time.Second, report.Second{Sent: 5, Acked: 5}, report.Counts{})
 	done := make(chan struct{})
 	go func() { b.Finish(); close(done) }()
 	select {
@@ -56,7 +58,7 @@ func TestLinesProgress(t *testing.T) {
 	step(1)
 	step(2)
 	l.Phase("sending")
-	l.Second(2*time.Second, Second{Sent: 7, Acked: 6, Delivered: 60}, Counts{Timeouts: 1})
+	l.Second(2*time.Second, report.Second{Sent: 7, Acked: 6, Delivered: 60}, report.Counts{Timeouts: 1})
 	got := out.String()
 	for _, want := range []string{"users: 0/3", "users: 3/3 in", "phase: sending", "sent      7/s", "timeouts 1"} {
 		if !strings.Contains(got, want) {

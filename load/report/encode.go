@@ -1,4 +1,4 @@
-package load
+package report
 
 import (
 	"encoding/json"
@@ -111,14 +111,13 @@ func Merge(rs ...*Result) (*Result, error) {
 	for t, parts := range secs {
 		acc := Second{T: t}
 		for _, s := range parts {
-			acc.add(s)
+			acc.Add(s)
 		}
-		acc.Ack.freeze()
-		acc.Delivery.freeze()
+		acc.freeze()
 		out.Series = append(out.Series, acc)
 	}
 	slices.SortFunc(out.Series, func(a, b Second) int { return int(a.T - b.T) })
 	sort.SliceStable(out.Shards, func(i, j int) bool { return out.Shards[i].Index < out.Shards[j].Index })
-	out.judge()
+	out.Judge()
 	return out, nil
 }

@@ -1,4 +1,4 @@
-package load
+package report
 
 import (
 	"strings"
@@ -50,7 +50,7 @@ func TestParseThresholds(t *testing.T) {
 func TestThresholdsHold(t *testing.T) {
 	m := NewMetrics(2)
 	for i := 1; i <= 100; i++ {
-		m.recordAck(i, ackOK, false, "", time.Duration(i)*time.Millisecond)
+		m.RecordAck(i, AckOK, false, "", time.Duration(i)*time.Millisecond)
 	}
 	r := &Result{Histograms: map[string]*Hist{}}
 	r.Counts, r.Histograms = m.Snapshot()

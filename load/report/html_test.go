@@ -1,4 +1,4 @@
-package load
+package report
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestWriteHTMLIsSelfContained(t *testing.T) {
-	r := fakeResult(7, Shard{0, 1}, 5000)
+	r := fakeResult(7, ShardInfo{Index: 0, Count: 1}, 5000)
 	r.Config.Target = "http://127.0.0.1:1234" // user input must not become a link
 	r.Notes = []string{"<script>alert(1)</script>"}
 	var buf bytes.Buffer
@@ -30,7 +30,7 @@ func TestWriteHTMLIsSelfContained(t *testing.T) {
 }
 
 func TestWriteTextSummary(t *testing.T) {
-	r := fakeResult(7, Shard{0, 1}, 5000)
+	r := fakeResult(7, ShardInfo{Index: 0, Count: 1}, 5000)
 	var buf bytes.Buffer
 	if err := WriteText(&buf, r); err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func TestWriteTextSummary(t *testing.T) {
 	r.SelfChecks[0].Valid = false
 	r.SelfChecks[0].Reasons = []string{"too busy"}
 	r.Counts.Lost = 3
-	r.judge()
+	r.Judge()
 	buf.Reset()
 	_ = WriteText(&buf, r)
 	if out := buf.String(); !strings.Contains(out, "INVALID: too busy") || !strings.Contains(out, "FAIL: 3 deliveries of acknowledged messages were lost") {

@@ -1,4 +1,4 @@
-package load
+package report
 
 import (
 	"fmt"
@@ -37,6 +37,21 @@ func fmtCodes(m map[string]int64) string {
 		parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// SecondLine is the one-line status of a second of sending, for live
+// displays: its rates and latencies, and the run's troubles so far.
+func SecondLine(elapsed time.Duration, sec Second, c Counts) string {
+	return fmt.Sprintf("%4.0fs  sent %6d/s  acked %6d/s  delivered %7d/s  ack p99 %-8s delivery p99 %-8s  refused %d  timeouts %d  disconnects %d",
+		elapsed.Seconds(), sec.Sent, sec.Acked, sec.Delivered, fmtDur(sec.Ack.quantileOrZero(99)),
+		fmtDur(sec.Delivery.quantileOrZero(99)), sumMap(c.Refused), c.Timeouts, c.Disconnects)
+}
+
+func (h *Hist) quantileOrZero(q float64) time.Duration {
+	if h == nil {
+		return 0
+	}
+	return h.Quantile(q)
 }
 
 // loadLine describes the offered load in words.

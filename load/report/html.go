@@ -1,4 +1,4 @@
-package load
+package report
 
 import (
 	"fmt"
@@ -238,3 +238,5 @@ func qOrNaN(h *Hist, q float64) float64 {
 	}
 	return ms(h.Quantile(q))
 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,4 +1,4 @@
-package load
+package report
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 )
 
 // fakeResult fills a result from a seeded stream of observations, as a run
-// would, and returns the Metrics too.
-func fakeResult(seed uint64, shard Shard, t0 int64) *Result {
+// would.
+func fakeResult(seed uint64, shard ShardInfo, t0 int64) *Result {
 	rng := rand.New(rand.NewPCG(seed, seed+1))
 	m := NewMetrics(3)
 	for sec := int64(0); sec < 5; sec++ {
@@ -22,11 +22,11 @@ func fakeResult(seed uint64, shard Shard, t0 int64) *Result {
 			m.RecordSent(key, time.Duration(rng.IntN(100))*time.Microsecond, i%50 == 0)
 			switch {
 			case i%50 == 0:
-				m.recordAck(key, ackRefused, true, "invalid_message_string", lat)
+				m.RecordAck(key, AckRefused, true, "invalid_message_string", lat)
 			case i%97 == 0:
-				m.recordAck(key, ackTimeout, false, "", 0)
+				m.RecordAck(key, AckTimeout, false, "", 0)
 			default:
-				m.recordAck(key, ackOK, false, "", lat)
+				m.RecordAck(key, AckOK, false, "", lat)
 				for range 4 {
 					m.RecordDelivery(key, lat+time.Duration(rng.IntN(1000))*time.Microsecond, false)
 				}
@@ -47,7 +47,7 @@ func fakeResult(seed uint64, shard Shard, t0 int64) *Result {
 	}
 	r.Counts, r.Histograms = m.Snapshot()
 	r.Series = m.Series()
-	r.judge()
+	r.Judge()
 	return r
 }
 
@@ -65,7 +65,7 @@ func roundTrip(t *testing.T, r *Result) *Result {
 }
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {
-	r := fakeResult(1, Shard{0, 1}, 1000)
+	r := fakeResult(1, ShardInfo{Index: 0, Count: 1}, 1000)
 	got := roundTrip(t, r)
 	if !reflect.DeepEqual(got.Counts, r.Counts) {
 		t.Errorf("counts changed in the round trip:\n got %+v\nwant %+v", got.Counts, r.Counts)
@@ -86,9 +86,9 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 // Merging decoded shard results gives exactly the counters, histograms and
 // series of all their observations taken together.
 func TestMergeEqualsSum(t *testing.T) {
-	a := fakeResult(1, Shard{0, 3}, 1000)
-	b := fakeResult(2, Shard{1, 3}, 1002) // overlaps a by 3 seconds
-	c := fakeResult(3, Shard{2, 3}, 1000)
+	a := fakeResult(1, ShardInfo{Index: 0, Count: 3}, 1000)
+	b := fakeResult(2, ShardInfo{Index: 1, Count: 3}, 1002) // overlaps a by 3 seconds
+	c := fakeResult(3, ShardInfo{Index: 2, Count: 3}, 1000)
 	m, err := Merge(roundTrip(t, a), roundTrip(t, b), roundTrip(t, c))
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestMergeEqualsSum(t *testing.T) {
 }
 
 func TestMergeRefusesRepeatedShard(t *testing.T) {
-	a := fakeResult(1, Shard{0, 2}, 1000)
+	a := fakeResult(1, ShardInfo{Index: 0, Count: 2}, 1000)
 	if _, err := Merge(a, roundTrip(t, a)); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("merging a shard with itself: %v, want an error", err)
 	}
@@ -144,8 +144,8 @@ func TestMergeRefusesRepeatedShard(t *testing.T) {
 }
 
 func TestMergeInvalidAndFailedPropagate(t *testing.T) {
-	a := fakeResult(1, Shard{0, 2}, 1000)
-	b := fakeResult(2, Shard{1, 2}, 1000)
+	a := fakeResult(1, ShardInfo{Index: 0, Count: 2}, 1000)
+	b := fakeResult(2, ShardInfo{Index: 1, Count: 2}, 1000)
 	b.SelfChecks[0].Valid = false
 	b.Counts.ForgedAccepted = 1
 	m, err := Merge(a, b)

@@ -1,4 +1,10 @@
-package load
+// Package report is what a load run measured and everything that reads it:
+// Result and its JSON encoding (Encode, Decode, Merge), the Metrics a run
+// records into, thresholds, and the text and HTML reports. It knows
+// nothing of how a run is made: it imports neither the load engine nor a
+// websocket, Socket.IO or WCP client, so merging and reporting results
+// needs none of them.
+package report
 
 import (
 	"fmt"
@@ -106,9 +112,9 @@ func perSecond(n int64, s float64) float64 {
 	return float64(n) / s
 }
 
-// judge fills Failures from the counters: the rules a correct server may
-// never break under load.
-func (r *Result) judge() {
+// Judge fills Failures from the counters (the rules a correct server may
+// never break under load) and Valid from the self-checks.
+func (r *Result) Judge() {
 	r.Failures = nil
 	c := &r.Counts
 	if c.ForgedAccepted > 0 {
@@ -145,3 +151,33 @@ func (r *Result) judge() {
 
 // Failed reports whether the server broke a correctness rule.
 func (r *Result) Failed() bool { return len(r.Failures) > 0 }
+
+// SelfCheck is one generator process's verdict on itself.
+type SelfCheck struct {
+	Shard       int     `json:"shard"`
+	GOMAXPROCS  int     `json:"gomaxprocs"`
+	CPUSeconds  float64 `json:"cpu_seconds"`
+	WallSeconds float64 `json:"wall_seconds"`
+	// CPUUtil is CPU time / (wall time × GOMAXPROCS) over the sending phase.
+	CPUUtil float64 `json:"cpu_util"`
+	// CPUPerMessageUS is the process's CPU time per emitted message, from
+	// the start of sending to the end of the drain, so every ack and
+	// delivery is included. With an embedded server it includes the
+	// server's work too.
+	CPUPerMessageUS float64 `json:"cpu_per_message_us"`
+	// SharedWithServer: the target ran in this process, so CPU figures
+	// cover both and the CPU limit is not applied.
+	SharedWithServer bool    `json:"shared_with_server"`
+	SchedLagP99MS    float64 `json:"sched_lag_p99_ms"`
+	SchedLagMaxMS    float64 `json:"sched_lag_max_ms"`
+	DispatchLagP99MS float64 `json:"dispatch_lag_p99_ms"`
+	HeapMiB          float64 `json:"heap_mib"`
+	MaxRSSMiB        float64 `json:"max_rss_mib"`
+	// Memory per connected session, measured across the connect phase:
+	// resident set and Go heap + stacks grown per session (with an
+	// embedded server they include its side of each session too).
+	SessionRSSKiB  float64  `json:"session_rss_kib"`
+	SessionHeapKiB float64  `json:"session_heap_kib"`
+	Valid          bool     `json:"valid"`
+	Reasons        []string `json:"reasons,omitempty"`
+}
