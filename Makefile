@@ -6,7 +6,7 @@ GO ?= go
 # Runs of the suite per target for `make flake` (CI uses 2).
 N ?= 50
 
-## test: vet, then every test race-enabled (unit, integration, conformance specs, self-check)
+## test: vet, then every test race-enabled (unit, integration, conformance specs and their fault check, interop, stack matrix)
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...

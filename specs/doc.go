@@ -46,7 +46,7 @@
 //     absolute path with the ginkgo CLI); with neither, only the table is
 //     printed and no file is written.
 //   - WCP_REFERENCE_FAULT: exists only for the project's self-test
-//     (specs/selfcheck): it starts the embedded reference with one of its
+//     (specs/faultcheck): it starts the embedded reference with one of its
 //     deliberate defects (internal/fault). It is refused with any other
 //     target.
 //

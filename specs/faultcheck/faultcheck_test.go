@@ -1,4 +1,4 @@
-package selfcheck
+package faultcheck
 
 import (
 	"context"
