@@ -17,9 +17,10 @@ import (
 // Client calls a WCP server's HTTP API, as one user when Token is set.
 // It is safe for concurrent use; WithToken returns a copy for another user.
 type Client struct {
-	base  string
-	token string
-	http  *http.Client
+	base    string
+	token   string
+	http    *http.Client
+	maxBody int // MaxResponseBytes; smaller in tests
 }
 
 // New returns a Client for the server at baseURL (e.g. http://127.0.0.1:8080).
@@ -28,7 +29,7 @@ func New(baseURL string, hc *http.Client) *Client {
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), http: hc}
+	return &Client{base: strings.TrimRight(baseURL, "/"), http: hc, maxBody: MaxResponseBytes}
 }
 
 // WithToken returns a copy of c that authenticates with token.
@@ -94,11 +95,12 @@ func (c *Client) Do(ctx context.Context, method, path string, body []byte, hdr h
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	// The contract caps request bodies, not answers; a page of 1000 long
-	// messages is ~16 MiB, so allow a generous but finite amount.
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(c.maxBody)+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: read body: %w", method, path, err)
+	}
+	if len(data) > c.maxBody {
+		return nil, &ProtocolError{Op: method + " " + path, Reason: fmt.Sprintf("answer over %d bytes, more than the largest the contract allows", c.maxBody)}
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
@@ -154,3 +156,10 @@ func IsStatus(err error, status int) bool {
 	var e *wcp.Error
 	return errors.As(err, &e) && e.Status == status
 }
+
+// MaxResponseBytes bounds an HTTP answer the client reads. The contract
+// caps request bodies, not answers; its largest legal answer is a page of
+// wcp.MaxPageLimit messages whose bodies are wcp.MaxBodyBytes of control
+// characters, each escaped as \u00XX (6 bytes) in JSON, plus the fields
+// around them: about 99 MB. Anything longer breaks the contract.
+const MaxResponseBytes = wcp.MaxPageLimit * (6*wcp.MaxBodyBytes + 1024)
