@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			failed := 0
 			for _, s := range specs {
-				if s.State == "passed" || s.State == "skipped" || s.State == "pending" {
+				if !s.failed() {
 					continue
 				}
 				failed++
@@ -176,6 +176,13 @@ func runOnce(ctx context.Context, root, target string, procs int) ([]spec, error
 		// No report: the suite did not even start.
 		return nil, fmt.Errorf("no report (%v); ginkgo said:\n%s", runErr, tail(out, 40))
 	}
+	return parseReport(b)
+}
+
+// parseReport reads a Ginkgo JSON report: every It, and every other node
+// (a BeforeSuite, an AfterEach...) that did not pass, so that a setup that
+// failed counts as a failure too.
+func parseReport(b []byte) ([]spec, error) {
 	var suites []struct{ SpecReports []spec }
 	if err := json.Unmarshal(b, &suites); err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
@@ -189,6 +196,16 @@ func runOnce(ctx context.Context, root, target string, procs int) ([]spec, error
 		}
 	}
 	return specs, nil
+}
+
+// failed reports whether a spec's state is a failure (failed, panicked,
+// interrupted, aborted, timedout), not a pass, skip or pending.
+func (s spec) failed() bool {
+	switch s.State {
+	case "passed", "skipped", "pending":
+		return false
+	}
+	return true
 }
 
 func firstLine(s string) string {
