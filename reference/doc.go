@@ -91,11 +91,26 @@
 // closed, rather than letting it grow the server's memory until the engine's
 // ping timeout ends it.
 //
+// # Shutdown
+//
+// Close keeps MSG-1's promise to the end: the writer first stops taking
+// messages (later ones are refused with internal, "server shutting down"),
+// commits what it had, and its deliverers acknowledge and publish that. Then
+// each session gets a DISCONNECT queued behind all that, and its connection
+// closes once the DISCONNECT is written (the Socket.IO server's own Close
+// would discard what its engine still buffers). Only then are Socket.IO,
+// HTTP and the database closed. Each wait is bounded.
+//
 // # Secrets
 //
 // Connection strings are HMAC-SHA256 signed with Config.Secret. When none is
-// given, a random 32-byte secret is created on first start and kept in the
-// database, so strings survive restarts with a file database. Tokens are
+// given, a random 32-byte secret is created on first start and kept in a
+// file of its own beside the database, <db>.secret, mode 0600 (secret.go),
+// so strings survive restarts with a file database while a copy of the
+// database alone cannot forge them. A secret file that group or others may
+// access is refused, as ssh refuses such a key. Older servers kept the
+// secret in the database; it moves to the file on start. The database, WAL
+// and SHM files are owner-only as well. Tokens are
 // random 256-bit strings stored only as SHA-256 hashes. Message keys are 32
 // random bytes per session, kept in memory only. None of these, nor
 // connection strings or message strings, is ever logged.

@@ -251,6 +251,19 @@ func (hs *hubs) goLive(ss *session, last int64) {
 // it gets no more messages), then told why with `revoked` and disconnected
 // from its own handler queue (CON-4).
 func (hs *hubs) revoke(match func(*session) bool, code wcp.Code) {
+	for _, ss := range hs.remove(match) {
+		hs.s.log.Info("session revoked", "session", ss.id, "chat", ss.chatID, "user", ss.userID, "code", code)
+		sock := ss.sock
+		sock.Enqueue(func() {
+			sock.Emit(wcp.EventRevoked, wcp.Revoked{Code: code})
+			sock.Disconnect(false)
+		})
+	}
+}
+
+// remove takes every session that match selects out of its hub, so that it
+// gets no more messages, and returns them.
+func (hs *hubs) remove(match func(*session) bool) []*session {
 	var victims []*session
 	hs.mu.Lock()
 	for chatID, h := range hs.chats {
@@ -269,14 +282,7 @@ func (hs *hubs) revoke(match func(*session) bool, code wcp.Code) {
 		h.mu.Unlock()
 	}
 	hs.mu.Unlock()
-	for _, ss := range victims {
-		hs.s.log.Info("session revoked", "session", ss.id, "chat", ss.chatID, "user", ss.userID, "code", code)
-		sock := ss.sock
-		sock.Enqueue(func() {
-			sock.Emit(wcp.EventRevoked, wcp.Revoked{Code: code})
-			sock.Disconnect(false)
-		})
-	}
+	return victims
 }
 
 // stall holds a chat's hub, and so every publish, for up to d or until stop

@@ -2,7 +2,6 @@ package reference
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
+	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	sio "github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/wcp-project/wcp/internal/fault"
@@ -29,11 +30,14 @@ type Config struct {
 	// DBPath is the SQLite database file; ":memory:" (or empty) keeps
 	// everything in memory, for tests.
 	DBPath string
-	// Secret is the HMAC key of connection strings. When nil, the secret
-	// stored in the database is used, and a fresh 32-byte one is generated
-	// and stored on first start: with a file database, connection strings
-	// then stay valid across restarts. A given Secret is never stored;
-	// changing it invalidates every outstanding connection string.
+	// Secret is the HMAC key of connection strings. When nil, a file
+	// database keeps its secret in the file DBPath+".secret" (hex text,
+	// mode 0600, refused if group or others may access it), generated on
+	// first start, so connection strings stay valid across restarts; a
+	// secret that an older server kept in the database moves to that file.
+	// With ":memory:" a fresh secret lives in memory only. A given Secret is
+	// never stored; changing it invalidates every outstanding connection
+	// string.
 	Secret []byte
 	// Now is the clock; time.Now when nil. Tests inject a fake one.
 	Now func() time.Time
@@ -92,15 +96,16 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
+	if n := db.Narrowed(); n != nil {
+		s.log.Info("database files were open to group or others; made them owner-only (0600)", "files", n)
+	}
 	s.store = db
 	if s.fault == fault.NotDurable {
 		s.store = newVolatileMessages(db)
 	}
 	secret := cfg.Secret
 	if secret == nil {
-		fresh := make([]byte, 32)
-		rand.Read(fresh)
-		if secret, err = s.store.Secret(ctx, fresh); err != nil {
+		if secret, err = s.storedSecret(ctx, dbPath); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open server: %w", err)
 		}
@@ -154,28 +159,80 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // URL is the base URL of the server, "http://host:port".
 func (s *Server) URL() string { return "http://" + s.Addr() }
 
-// Close ends every session, stops the HTTP server, commits the messages
-// already queued and closes the database. It is idempotent; later calls
-// return the first call's result.
+// closeWait bounds each of Close's waits.
+const closeWait = 5 * time.Second
+
+// Close shuts the server down without breaking its word. It first stops
+// accepting messages (a message arriving from then on is refused in its ack
+// with code internal, "server shutting down"), then lets the writer commit
+// what it had accepted and send those acks and deliveries, then ends the
+// sessions once their transports have written all that, and only then stops
+// Socket.IO and HTTP and closes the database. So every stored
+// message was acknowledged to its sender while its session was still open.
+// Each wait is bounded (5 s), so a stuck peer cannot make Close hang. It is
+// idempotent; later calls return the first call's result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
+		s.writer.close()
+		waitAtMost(s.writer.done, closeWait)
+		s.endSessions(closeWait)
 		ioDone := make(chan struct{})
 		s.io.Close(func(error) { close(ioDone) })
-		select {
-		case <-ioDone:
-		case <-time.After(5 * time.Second):
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		waitAtMost(ioDone, closeWait)
+		ctx, cancel := context.WithTimeout(context.Background(), closeWait)
 		defer cancel()
 		err := s.http.Shutdown(ctx)
 		if err != nil {
 			err = errors.Join(err, s.http.Close())
 		}
 		<-s.serveDone
-		s.writer.close()
+		// Only a commit stuck past the first wait is still running here.
+		waitAtMost(s.writer.done, closeWait)
 		s.closeErr = errors.Join(err, s.store.Close())
 		s.log.Info("wcp reference server closed")
 	})
 	return s.closeErr
+}
+
+// endSessions ends every session once what is queued for it has been
+// written, and waits, at most d, until their connections have closed. The
+// Socket.IO server's own Close would discard what its engine still buffers,
+// and with it the last acks; the engine's graceful close would not wait for
+// its transport's last write either. So each session gets a DISCONNECT
+// packet, queued behind everything else for it (and, through the socket's
+// own queue, behind any message handler still running there), and its
+// connection closes once that packet has been written.
+func (s *Server) endSessions(d time.Duration) {
+	bye := s.io.Encoder().Encode(&parser.Packet{Type: parser.DISCONNECT, Nsp: "/"})
+	var closed sync.WaitGroup
+	for _, ss := range s.hubs.remove(func(*session) bool { return true }) {
+		conn, sock := ss.sock.Conn(), ss.sock
+		var once sync.Once
+		done := func(...any) { once.Do(closed.Done) }
+		closed.Add(1)
+		conn.Once("close", done)
+		if conn.ReadyState() == "closed" {
+			done()
+		}
+		sock.Enqueue(func() {
+			conn.Write(bye[0].Clone(), nil, func(transports.Transport) { go conn.Close(false) })
+		})
+	}
+	all := make(chan struct{})
+	go func() {
+		closed.Wait()
+		close(all)
+	}()
+	waitAtMost(all, d)
+}
+
+// waitAtMost waits until done is closed or d has passed.
+func waitAtMost(done <-chan struct{}, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }

@@ -36,6 +36,10 @@ type Store interface {
 	AppendMessages(ctx context.Context, msgs []wcp.Message) (stored []bool, err error)
 	Messages(ctx context.Context, chatID string, after int64, limit int) ([]wcp.Message, error)
 
-	Secret(ctx context.Context, fresh []byte) ([]byte, error)
+	// LegacySecret is the connection-string secret older servers kept in
+	// the database, nil if none; DeleteLegacySecret removes it once it has
+	// moved to its file.
+	LegacySecret(ctx context.Context) ([]byte, error)
+	DeleteLegacySecret(ctx context.Context) error
 	Close() error
 }

@@ -121,7 +121,10 @@ func (w *writer) submit(p *pending) {
 	}
 }
 
-// close commits what is queued, then stops both goroutines.
+// close refuses further messages (submit acks them with errShuttingDown)
+// and has the writer commit what is queued, hand it to the deliverers and
+// stop; done is closed once the deliverers have acknowledged and published
+// all of it. close itself does not wait.
 func (w *writer) close() {
 	w.mu.Lock()
 	w.closing = true
@@ -130,7 +133,6 @@ func (w *writer) close() {
 	case w.wake <- struct{}{}:
 	default:
 	}
-	<-w.done
 }
 
 // Lingering: a commit costs far more than a row (a transaction, WAL frames,

@@ -23,7 +23,20 @@ Connection strings are signed with a server secret. Its source, in order:
                        (at least 16 bytes once decoded)
   WCP_SECRET           the same, from the environment
   (neither)            a random 32-byte secret generated on the first start
-                       and kept in the database
+                       and kept beside the database in the --db path plus
+                       ".secret" (wcp.db.secret by default; hex text, mode
+                       0600), never in the database itself: a copy of the
+                       database cannot forge connection strings. With
+                       --db ":memory:" it lives in memory only.
+
+A .secret file that group or others may access is refused (chmod 600 it),
+as is one that is not hex text of at least 16 bytes. A database where an
+older server kept the secret has it moved to its .secret file on start (the
+database's copy is deleted), so connection strings it issued stay valid.
+
+The database file and its -wal and -shm files are created owner-only (0600);
+existing ones that group or others could read are narrowed to 0600 on start,
+and the log says so.
 
 What a restart does to outstanding connection strings: with a file database
 and the stored (or the same given) secret, strings issued before the restart
@@ -31,10 +44,13 @@ stay valid until their expires_at. A different secret, or ":memory:" as the
 database, invalidates every outstanding string (clients get
 invalid_connection_string and must ask for a new one). Open sessions always
 end with the process; acknowledged messages are in the database and survive
-even kill -9.
+even kill -9. On SIGINT or SIGTERM the server first refuses new messages
+(code internal, "server shutting down"), then commits and acknowledges every
+message it had accepted, and only then closes the sessions: a message that
+is stored was acknowledged.
 
 The server never prints or logs the secret, tokens, connection strings,
-message keys or message strings. It stops gracefully on SIGINT or SIGTERM.`
+message keys or message strings.`
 
 // serveFlags are the serve command's settings before they become a
 // reference.Config.
@@ -56,7 +72,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "TCP address to listen on (port 0 picks a free port)")
 	fl.StringVar(&f.db, "db", "wcp.db", `SQLite database file, created if missing; ":memory:" keeps nothing`)
-	fl.StringVar(&f.secretFile, "secret-file", "", "file with the connection-string secret as hex or base64 (default: $WCP_SECRET, else a secret stored in the database)")
+	fl.StringVar(&f.secretFile, "secret-file", "", "file with the connection-string secret as hex or base64 (default: $WCP_SECRET, else a generated secret kept in the --db path plus .secret)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	return cmd

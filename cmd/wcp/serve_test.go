@@ -55,6 +55,17 @@ func TestServeStartsAndStops(t *testing.T) {
 	if resp.StatusCode != 200 || body["status"] != "ok" {
 		t.Fatalf("healthz %d %v", resp.StatusCode, body)
 	}
+	// With no secret given, the generated one is in a file of its own;
+	// both it and the database are owner-only.
+	for _, p := range []string{db, db + ".secret"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("%s: mode %#o, want 0600", filepath.Base(p), got)
+		}
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -72,7 +83,7 @@ func TestServeHelp(t *testing.T) {
 	if err := run(context.Background(), []string{"serve", "--help"}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"--addr", "--db", "--secret-file", "WCP_SECRET", "--log-level", "--log-format", "restart"} {
+	for _, want := range []string{"--addr", "--db", "--secret-file", "WCP_SECRET", "--log-level", "--log-format", "restart", ".secret", "0600", "shutting down"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}

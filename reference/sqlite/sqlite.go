@@ -22,7 +22,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/wcp-project/wcp"
@@ -37,17 +39,27 @@ type DB struct {
 	// insertMessage is prepared once on the writer connection: preparing it
 	// for every group commit was a tenth of the commit's cost.
 	insertMessage *sql.Stmt
+
+	narrowed []string // files Open made owner-only
 }
 
 // Open opens (creating if needed) the database at path and migrates it to
 // the current schema. path ":memory:" gives a private in-memory database.
+// The database file and its -wal and -shm files are owner-only (0600): Open
+// creates them so, and narrows existing ones that others could read (see
+// Narrowed).
 func Open(ctx context.Context, path string) (*DB, error) {
 	pragmas := []string{"foreign_keys(1)", "busy_timeout(10000)"}
 	mem := path == ":memory:" || path == ""
 	var dsn string
+	var narrowed []string
 	if mem {
 		dsn = ":memory:"
 	} else {
+		var err error
+		if narrowed, err = ownerOnly(path); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
 		pragmas = append(pragmas, "journal_mode(WAL)", "synchronous(NORMAL)")
 		dsn = "file:" + (&url.URL{Path: path}).EscapedPath()
 	}
@@ -67,7 +79,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w, r: w}
+	db := &DB{w: w, r: w, narrowed: narrowed}
 	if !mem {
 		r, err := sql.Open("sqlite", dsn+"?"+q.Encode())
 		if err != nil {
@@ -89,6 +101,40 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	return db, nil
 }
+
+// ownerOnly creates the database file at path with mode 0600 if it is
+// missing (SQLite gives the -wal and -shm files it creates the mode of the
+// database file), and takes group and other permissions away from the
+// database, -wal and -shm files where they exist. It returns the files it
+// narrowed.
+func ownerOnly(path string) ([]string, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	var narrowed []string
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(p, perm&^0o077); err != nil {
+				return nil, err
+			}
+			narrowed = append(narrowed, p)
+		}
+	}
+	return narrowed, nil
+}
+
+// Narrowed lists the existing files that Open made owner-only because group
+// or others had access to them, for the caller to report; nil usually.
+func (db *DB) Narrowed() []string { return db.narrowed }
 
 // Close closes the database. It is safe to call more than once.
 func (db *DB) Close() error {
@@ -182,17 +228,40 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Secret returns the server secret stored in the database. If none is stored
-// yet, fresh is stored and returned, so the first server to start decides.
-func (db *DB) Secret(ctx context.Context, fresh []byte) ([]byte, error) {
-	if _, err := db.w.ExecContext(ctx, `INSERT OR IGNORE INTO meta(key, value) VALUES ('secret', ?)`, fresh); err != nil {
-		return nil, fmt.Errorf("store secret: %w", err)
-	}
+// LegacySecret returns the connection-string secret that servers before the
+// secret file kept in plain text in the database, or nil if none is there.
+func (db *DB) LegacySecret(ctx context.Context) ([]byte, error) {
 	var s []byte
-	if err := db.w.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'secret'`).Scan(&s); err != nil {
-		return nil, fmt.Errorf("load secret: %w", err)
+	err := db.w.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'secret'`).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load legacy secret: %w", err)
 	}
 	return s, nil
+}
+
+// DeleteLegacySecret removes the secret LegacySecret returns, overwriting
+// its bytes (secure_delete) and checkpointing the WAL, so that neither the
+// database file nor the WAL keeps a copy.
+func (db *DB) DeleteLegacySecret(ctx context.Context) error {
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("delete legacy secret: %w", err)
+	}
+	defer conn.Close()
+	for _, q := range []string{
+		`PRAGMA secure_delete = ON`,
+		`DELETE FROM meta WHERE key = 'secret'`,
+		`PRAGMA secure_delete = OFF`,
+		`PRAGMA wal_checkpoint(TRUNCATE)`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("delete legacy secret: %w", err)
+		}
+	}
+	return nil
 }
 
 func notFound(what string) error { return wcp.NewError(wcp.CodeNotFound, what+" not found") }

@@ -1,8 +1,13 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -169,18 +174,94 @@ func TestReopenKeepsData(t *testing.T) {
 	if _, err := db.AppendMessages(ctx, []wcp.Message{{ID: "m", ChatID: chats[0], Seq: 1, UserID: "u1", Body: "héllo", SentAt: "t"}}); err != nil {
 		t.Fatal(err)
 	}
-	s1, err := db.Secret(ctx, []byte("first"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	db.Close()
 	db = open(t, path)
 	msgs, err := db.Messages(ctx, chats[0], 0, 10)
 	if err != nil || len(msgs) != 1 || msgs[0].Body != "héllo" {
 		t.Fatalf("after reopen: %v, %v", msgs, err)
 	}
-	if s2, _ := db.Secret(ctx, []byte("second")); string(s2) != string(s1) || string(s1) != "first" {
-		t.Fatalf("secret %q then %q", s1, s2)
+}
+
+// TestFilesOwnerOnly: the database, its WAL and its shared-memory file are
+// created 0600, and an existing database others could read is narrowed.
+func TestFilesOwnerOnly(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		existing os.FileMode // 0: no file before Open
+	}{
+		{"new", 0},
+		{"world-readable", 0o644},
+		{"owner-only", 0o600},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "wcp.db")
+			if tt.existing != 0 {
+				if err := os.WriteFile(path, nil, tt.existing); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(path, tt.existing); err != nil { // past the umask
+					t.Fatal(err)
+				}
+			}
+			db := open(t, path)
+			seed(t, db, 1) // a write, so that the WAL and SHM exist
+			for _, p := range []string{path, path + "-wal", path + "-shm"} {
+				fi, err := os.Stat(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := fi.Mode().Perm(); got != 0o600 {
+					t.Errorf("%s: mode %#o, want 0600", filepath.Base(p), got)
+				}
+			}
+			wantNarrowed := tt.existing&0o077 != 0
+			if got := db.Narrowed(); (len(got) == 1 && got[0] == path) != wantNarrowed || len(got) > 1 {
+				t.Errorf("Narrowed() = %v, want the database file: %v", got, wantNarrowed)
+			}
+		})
+	}
+}
+
+// TestLegacySecret: the secret older servers kept in the meta table can be
+// read, then deleted without a copy left in the database file or the WAL.
+func TestLegacySecret(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "wcp.db")
+	ctx := context.Background()
+	db := open(t, path)
+	if s, err := db.LegacySecret(ctx); s != nil || err != nil {
+		t.Fatalf("fresh database: legacy secret %d bytes, %v", len(s), err)
+	}
+	secret := []byte("legacy-secret-0123456789abcdef!!")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('secret', ?)`, secret); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if s, err := db.LegacySecret(ctx); !bytes.Equal(s, secret) || err != nil {
+		t.Fatalf("legacy secret %q, %v", s, err)
+	}
+	if err := db.DeleteLegacySecret(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := db.LegacySecret(ctx); s != nil || err != nil {
+		t.Fatalf("after delete: %d bytes, %v", len(s), err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, secret) {
+			t.Errorf("%s still holds the secret", filepath.Base(p))
+		}
 	}
 }
 
