@@ -62,7 +62,10 @@ const loadExample = `  # 200 senders in 20 chats, 1 message in flight each, 10 s
   wcp load --target URL --senders 10000 --chats 1000 --rate 20000 --duration 1m --run-id r1 --shard 0/2 --out s0.json
   wcp load --target URL --senders 10000 --chats 1000 --rate 20000 --duration 1m --run-id r1 --shard 1/2 --out s1.json
   wcp load merge s0.json s1.json -o all.json
-  wcp load report all.json --html all.html`
+  wcp load report all.json --html all.html
+
+  # did a server change make it slower? (exit 2 when a threshold breaks)
+  wcp load compare base.json new.json --threshold 'ack_p99:+10%'`
 
 type loadFlags struct {
 	target, stages, shard, runID, out, html, threshold, progress         string
@@ -111,7 +114,7 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.startAt, "start-at", "", "wall-clock time to start sending, RFC 3339 (2026-11-26T15:00:00Z) or Unix seconds; shards given the same time send together (setup and connect happen before)")
 	fl.IntVar(&f.procs, "procs", 0, "CPUs (GOMAXPROCS) this process may use (0: all); with the server on the same machine, 1 leaves it more and costs the generator less CPU per message; it limits the embedded reference too")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of this process, covering setup, connect and sending, to this file; with the embedded reference it profiles the server too")
-	cmd.AddCommand(newLoadMergeCmd(stdout), newLoadReportCmd(stdout))
+	cmd.AddCommand(newLoadMergeCmd(stdout), newLoadReportCmd(stdout), newLoadCompareCmd(stdout))
 	return cmd
 }
 

@@ -20,15 +20,27 @@ func Encode(w io.Writer, r *Result) error {
 	return nil
 }
 
-// Decode reads one JSON result and checks its version.
+// Errors of Decode, for errors.Is.
+var (
+	// ErrNotResult: the input is not a JSON result.
+	ErrNotResult = errors.New("not a load result")
+	// ErrResultVersion: a result of a version this build does not read.
+	ErrResultVersion = errors.New("unsupported result version")
+)
+
+// Decode reads one JSON result and checks its version. Its errors wrap
+// ErrNotResult or ErrResultVersion.
 func Decode(rd io.Reader) (*Result, error) {
 	var r Result
 	dec := json.NewDecoder(rd)
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("decode result: %w", err)
+		return nil, fmt.Errorf("decode result: %w: %w", ErrNotResult, err)
+	}
+	if r.Version == 0 {
+		return nil, fmt.Errorf("decode result: %w: no \"version\"", ErrNotResult)
 	}
 	if r.Version != ResultVersion {
-		return nil, fmt.Errorf("decode result: version %d, this build reads %d", r.Version, ResultVersion)
+		return nil, fmt.Errorf("decode result: %w: version %d, this build reads %d", ErrResultVersion, r.Version, ResultVersion)
 	}
 	if r.Histograms == nil {
 		r.Histograms = map[string]*Hist{}

@@ -158,16 +158,8 @@ func spectrum(r *Result, names []string, colors []string) string {
 
 var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"}
 
-// WriteHTML writes a self-contained HTML report of r.
-func WriteHTML(w io.Writer, r *Result) error {
-	var text strings.Builder
-	if err := WriteText(&text, r); err != nil {
-		return err
-	}
-	var b strings.Builder
-	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
-	fmt.Fprintf(&b, "<title>WCP load report %s</title>", html.EscapeString(r.RunID))
-	b.WriteString(`<style>
+// htmlStyle is the style sheet of every HTML page this package writes.
+const htmlStyle = `<style>
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:20px} h2{font-size:16px;margin-top:28px}
 pre{background:#f6f6f6;padding:12px;overflow-x:auto;font-size:12px}
@@ -177,7 +169,19 @@ th{background:#eee} td:first-child,th:first-child{text-align:left}
 svg.chart{display:block;margin:8px 0;background:#fff;border:1px solid #ddd}
 svg .title{font-size:13px;font-weight:bold} svg .grid{stroke:#eee} svg .axis{stroke:#888}
 svg .ylab{font-size:10px;text-anchor:end;fill:#555} svg .xlab{font-size:10px;text-anchor:middle;fill:#555} svg .legend{font-size:11px}
-</style></head><body>`)
+</style>`
+
+// WriteHTML writes a self-contained HTML report of r.
+func WriteHTML(w io.Writer, r *Result) error {
+	var text strings.Builder
+	if err := WriteText(&text, r); err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+	fmt.Fprintf(&b, "<title>WCP load report %s</title>", html.EscapeString(r.RunID))
+	b.WriteString(htmlStyle)
+	b.WriteString("</head><body>")
 	fmt.Fprintf(&b, "<h1>WCP load report — run %s</h1>", html.EscapeString(r.RunID))
 	fmt.Fprintf(&b, "<p>%s<br>target %s, %s to %s</p>", html.EscapeString(loadLine(r)), html.EscapeString(r.Config.Target),
 		r.Start.Format(time.RFC3339), r.End.Format(time.RFC3339))
