@@ -2,16 +2,16 @@ package stacks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/wcp-project/wcp/client"
 )
 
 // Example is one of the complete WCP/1 servers of examples/, for tests that
@@ -66,8 +66,11 @@ func (e Example) Start(t testing.TB) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s example: %v", e.Name, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		terminateProcessGroup(cmd)
 		select {
@@ -81,7 +84,7 @@ func (e Example) Start(t testing.TB) string {
 		}
 	})
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	if err := waitHealthy(base, exited); err != nil {
+	if err := client.WaitHealthy(context.Background(), base, startTimeout, exited); err != nil {
 		t.Fatalf("%s example: %v\n%s", e.Name, err, out.String())
 	}
 	return base
@@ -96,30 +99,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// waitHealthy polls GET /healthz: a server that is still importing has no
-// other way to say it is ready.
-func waitHealthy(base string, exited <-chan error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	hc := &http.Client{Timeout: time.Second}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
-		if resp, err := hc.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case err := <-exited:
-			return errors.Join(errors.New("exited before /healthz answered"), err)
-		case <-ctx.Done():
-			return fmt.Errorf("/healthz not ok within %v", startTimeout)
-		case <-tick.C:
-		}
-	}
 }

@@ -23,31 +23,14 @@ func TestStacks(t *testing.T) {
 			base := s.Start(t)
 
 			t.Run("healthz", func(t *testing.T) {
-				res, err := http.Get(base + "/healthz")
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer res.Body.Close()
-				body, err := io.ReadAll(res.Body)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if res.StatusCode != http.StatusOK || string(body) != `{"status":"ok"}` {
-					t.Errorf("GET /healthz = %d %q, want 200 {\"status\":\"ok\"}", res.StatusCode, body)
+				if status, body := get(t, base+"/healthz"); status != http.StatusOK || body != `{"status":"ok"}` {
+					t.Errorf("GET /healthz = %d %q, want 200 {\"status\":\"ok\"}", status, body)
 				}
 			})
 
 			t.Run("polling open", func(t *testing.T) {
-				res, err := http.Get(base + "/socket.io/?EIO=4&transport=polling")
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer res.Body.Close()
-				body, err := io.ReadAll(res.Body)
-				if err != nil {
-					t.Fatal(err)
-				}
-				open := checkOpen(t, string(body))
+				_, body := get(t, base+"/socket.io/?EIO=4&transport=polling")
+				open := checkOpen(t, body)
 				if !reflect.DeepEqual(open.Upgrades, []string{"websocket"}) {
 					t.Errorf("polling open upgrades = %q, want [websocket]", open.Upgrades)
 				}
@@ -264,4 +247,19 @@ func (w *wsConn) expectJSON(prefix, want string) {
 	if !ok || json.Unmarshal([]byte(rest), &got) != nil || !reflect.DeepEqual(got, wantV) {
 		w.t.Fatalf("got %.200q, want %.200q", packet, prefix+want)
 	}
+}
+
+// get makes one GET and returns its status and body.
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(body)
 }

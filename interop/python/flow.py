@@ -72,6 +72,19 @@ def refused_with(ack, code):
     return isinstance(err, dict) and err.get("code") == code and isinstance(err.get("message"), str)
 
 
+async def expect_revoked(conn, code, t0, cause):
+    """CON-4: `revoked {code}`, then the server's own DISCONNECT packet,
+    within 1 s of the HTTP call (made at t0) that ended the access."""
+    await conn.until(lambda: conn.named("<disconnect>"), f"the server's disconnect after {cause}", timeout=1.5)
+    names = [n for n, _, _ in conn.events]
+    revoked = conn.named("revoked")
+    dt = conn.named("<disconnect>")[0][2] - t0
+    check(f"CON-4: revoked {{code: {code}}}, then a server DISCONNECT, within 1 s",
+          revoked_code(conn.events) == code and "revoked" in names and names.index("revoked") < names.index("<disconnect>")
+          and conn.sio.server_disconnect and not conn.closed_by_us and dt <= 1.0,
+          f"revoked={[e[1] for e in revoked]} events={names[-4:]} server DISCONNECT packet={conn.sio.server_disconnect} after {dt * 1000:.0f} ms")
+
+
 def revoked_code(events):
     payloads = [p for n, p, _ in events if n == "revoked"]
     return payloads[0].get("code") if len(payloads) == 1 and isinstance(payloads[0], dict) else payloads
@@ -415,14 +428,7 @@ class Flow:
         t0 = time.monotonic()
         status, _ = await self.http("DELETE", f"/workspaces/{ws['id']}/members/{member['id']}", owner["token"])
         check("owner removes the member", status == 204, f"status {status}")
-        await a.until(lambda: a.named("<disconnect>"), "the server's disconnect after removal", timeout=1.5)
-        names = [n for n, _, _ in a.events]
-        revoked = a.named("revoked")
-        dt = a.named("<disconnect>")[0][2] - t0
-        check("CON-4: revoked {code: forbidden}, then a server DISCONNECT, within 1 s",
-              revoked_code(a.events) == "forbidden" and names.index("revoked") < names.index("<disconnect>")
-              and a.sio.server_disconnect and not a.closed_by_us and dt <= 1.0,
-              f"revoked={[e[1] for e in revoked]} events={names[-4:]} server DISCONNECT packet={a.sio.server_disconnect} after {dt * 1000:.0f} ms")
+        await expect_revoked(a, "forbidden", t0, "removal")
         check("CON-4: the owner's session is untouched", not b.named("revoked") and not b.named("<disconnect>") and b.sio.connected)
         await refused("the removed member's still-valid string", "forbidden", cid, cs_member)
         ack6 = await b.send(1, "still here")
@@ -435,14 +441,7 @@ class Flow:
         t0 = time.monotonic()
         status, _ = await self.http("DELETE", f"/chat/{cid}", owner["token"])
         check("owner deletes the chat", status == 204, f"status {status}")
-        await b.until(lambda: b.named("<disconnect>"), "the server's disconnect after chat deletion", timeout=1.5)
-        names = [n for n, _, _ in b.events]
-        revoked = b.named("revoked")
-        dt = b.named("<disconnect>")[0][2] - t0
-        check("CON-4: revoked {code: chat_not_found}, then a server DISCONNECT, within 1 s",
-              revoked_code(b.events) == "chat_not_found" and names.index("revoked") < names.index("<disconnect>")
-              and b.sio.server_disconnect and not b.closed_by_us and dt <= 1.0,
-              f"revoked={[e[1] for e in revoked]} events={names[-4:]} server DISCONNECT packet={b.sio.server_disconnect} after {dt * 1000:.0f} ms")
+        await expect_revoked(b, "chat_not_found", t0, "chat deletion")
         await refused("the deleted chat's string", "chat_not_found", cid, cs_owner)
 
     async def close(self):

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/wcp-project/wcp/client"
 )
 
 // cmdTarget is a server process the suite starts from WCP_TARGET_CMD.
@@ -54,7 +56,7 @@ func (t *cmdTarget) start(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	t.cmd, t.done = cmd, done
-	if err := WaitHealthy(ctx, t.URL(), 60*time.Second, done); err != nil {
+	if err := client.WaitHealthy(ctx, t.URL(), 60*time.Second, done); err != nil {
 		t.kill()
 		return fmt.Errorf("WCP_TARGET_CMD %q: %w\n--- its output:\n%s", line, err, t.log.Since(0))
 	}

@@ -51,7 +51,7 @@ func ExpectServesEndToEnd(ctx context.Context) {
 	GinkgoHelper()
 	By("a fresh user is still served end to end")
 	w := NewWorld(ctx)
-	Expect(Healthz(ctx, &http.Client{Timeout: AnswerWithin}, w.URL)).To(Succeed())
+	Expect(client.Healthz(ctx, &http.Client{Timeout: AnswerWithin}, w.URL)).To(Succeed())
 	s := w.Connect(ctx, w.Member, w.Chat.ID, -1)
 	obs := w.Connect(ctx, w.Owner, w.Chat.ID, -1)
 	ack := w.Send(ctx, s, "still serving")

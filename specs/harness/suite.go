@@ -7,6 +7,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/wcp-project/wcp/client"
 )
 
 // current is the server this Ginkgo process tests. StartProcessTarget sets
@@ -19,7 +21,7 @@ var current Target
 func CheckConfig(ctx SpecContext, cfg Config, cfgErr error) []byte {
 	Expect(cfgErr).NotTo(HaveOccurred())
 	if cfg.Target != "" {
-		Expect(WaitHealthy(ctx, cfg.Target, 10*time.Second, nil)).To(Succeed(), "WCP_TARGET %s is not healthy", cfg.Target)
+		Expect(client.WaitHealthy(ctx, cfg.Target, 10*time.Second, nil)).To(Succeed(), "WCP_TARGET %s is not healthy", cfg.Target)
 	}
 	data, err := json.Marshal(cfg)
 	Expect(err).NotTo(HaveOccurred())
