@@ -1,10 +1,13 @@
 # Everyday targets. `make test` is the command CI runs (see .ci/run).
 GO ?= go
 
-.PHONY: test lint serve specs examples flake bench microbench fuzz
+.PHONY: test lint serve specs examples flake bench microbench fuzz image
 
 # Runs of the suite per target for `make flake` (CI uses 2).
 N ?= 50
+
+# The tag `make image` gives the reference server's image.
+IMAGE ?= wcp:dev
 
 ## test: vet, then every test race-enabled (unit, integration, conformance specs and their fault check, interop, stack matrix)
 test:
@@ -38,6 +41,11 @@ flake:
 bench:
 	$(GO) build -o bin/wcp ./cmd/wcp
 	./bin/wcp load --senders 200 --chats 20 --inflight 1 --duration 10s --out bench.json
+
+## image: the reference server as a container image $(IMAGE) (default wcp:dev): a static binary in bin/, then docker build (see Dockerfile)
+image:
+	CGO_ENABLED=0 $(GO) build -o bin/wcp ./cmd/wcp
+	docker build -t $(IMAGE) .
 
 ## microbench: the Go benchmarks (signer, accept path, storage, generator cost)
 microbench:

@@ -126,5 +126,6 @@
 //
 // Config.Fault (package internal/fault) makes the server break one rule on
 // purpose, each at the one place the rule is enforced, so the conformance
-// specs can prove they catch it. No command exposes it.
+// specs can prove they catch it. No command exposes it, except wcp serve
+// built with -tags wcpfault (a hidden --fault, for test images).
 package reference

@@ -23,9 +23,10 @@
 //	go tool ginkgo -p ./specs                   # the same, one reference per process
 //	WCP_TARGET=http://host:port go tool ginkgo ./specs
 //	go tool ginkgo ./specs -- --target=http://host:port
-//	WCP_TARGET_CMD="$PWD/myserver --port {port}" go tool ginkgo ./specs   # runs in specs/: absolute paths
+//	WCP_TARGET_CMD="$PWD/myserver --port {port} --db {dir}/x.db" go tool ginkgo ./specs   # runs in specs/: absolute paths
+//	WCP_TARGET_IMAGE=wcp:dev WCP_TARGET_IMAGE_ARGS='serve --addr 127.0.0.1:{port} --db /data/wcp.db' go tool ginkgo ./specs
 //
-// The target is chosen in this order:
+// At most one target may be set:
 //
 //   - WCP_TARGET (or the suite flag --target): a running server at that base
 //     URL. Every Ginkgo process shares it. Specs that need to restart the
@@ -34,7 +35,19 @@
 //     process starts it on a free port of 127.0.0.1, waits for GET /healthz,
 //     and stops it at the end. MSG-3 kills it with SIGKILL and starts it
 //     again on the same port, so the command must keep its data across
-//     restarts (a file database). Its output is attached to every failed spec.
+//     restarts (a file database), e.g. in {dir}: a directory the harness
+//     makes per target, keeps across restarts and removes at the end. Its
+//     output is attached to every failed spec.
+//   - WCP_TARGET_IMAGE: a container image on the local Docker engine (never
+//     pulled), run the same way, one container per process with host
+//     networking. It learns its port through {port} in
+//     WCP_TARGET_IMAGE_ARGS (the container's arguments) or
+//     WCP_TARGET_IMAGE_ENV (KEY=VALUE pairs), both split at white space;
+//     an image that always listens on one port gives it as
+//     WCP_TARGET_IMAGE_PORT, and then only one process can run it (no -p).
+//     Its data belongs in /data, where the harness mounts a host directory
+//     writable by any user, kept across the SIGKILL restart and removed at
+//     the end. Its output is attached to every failed spec.
 //   - otherwise the embedded reference server, in process, on 127.0.0.1:0
 //     with a SQLite file in a temporary directory (so it can be restarted).
 //

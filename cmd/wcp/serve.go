@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 
@@ -56,6 +57,9 @@ message keys or message strings.`
 // reference.Config.
 type serveFlags struct {
 	addr, db, secretFile, logLevel, logFormat string
+	// applyFault is the hidden --fault of test builds (serve_fault.go);
+	// in a normal build it changes nothing.
+	applyFault func(*reference.Config) error
 }
 
 func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -70,11 +74,12 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "TCP address to listen on (port 0 picks a free port)")
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "TCP address to listen on (port 0 picks a free port); ${VAR} is taken from the environment, e.g. '${HOST}:${PORT}'")
 	fl.StringVar(&f.db, "db", "wcp.db", `SQLite database file, created if missing; ":memory:" keeps nothing`)
 	fl.StringVar(&f.secretFile, "secret-file", "", "file with the connection-string secret as hex or base64 (default: $WCP_SECRET, else a generated secret kept in the --db path plus .secret)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	f.applyFault = addFaultFlag(fl)
 	return cmd
 }
 
@@ -87,8 +92,16 @@ func serve(cmd *cobra.Command, f serveFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	addr, err := expandAddr(f.addr)
+	if err != nil {
+		return err
+	}
+	cfg := reference.Config{Addr: addr, DBPath: f.db, Secret: secret, Logger: logger}
+	if err := f.applyFault(&cfg); err != nil {
+		return err
+	}
 	ctx := cmd.Context()
-	srv, err := reference.Open(ctx, reference.Config{Addr: f.addr, DBPath: f.db, Secret: secret, Logger: logger})
+	srv, err := reference.Open(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -99,6 +112,29 @@ func serve(cmd *cobra.Command, f serveFlags, stdout, stderr io.Writer) error {
 		return fmt.Errorf("serve: close: %w", err)
 	}
 	return nil
+}
+
+// expandAddr replaces ${VAR} and $VAR in an --addr with the environment's
+// values: an image FROM scratch has no shell to do it, and its CMD can then
+// say "${HOST}:${PORT}" (the convention platforms and wcp conform use to
+// tell a container where to listen). A variable that is unset or empty is
+// an error, not a silent ":".
+func expandAddr(addr string) (string, error) {
+	var missing []string
+	out := os.Expand(addr, func(k string) string {
+		v := os.Getenv(k)
+		if v == "" {
+			missing = append(missing, k)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("--addr %q: %s not set in the environment", addr, strings.Join(missing, ", "))
+	}
+	if _, _, err := net.SplitHostPort(out); err != nil {
+		return "", fmt.Errorf("--addr %q: %w", out, err)
+	}
+	return out, nil
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

@@ -275,3 +275,25 @@ func TestKill9KeepsAckedMessages(t *testing.T) {
 	}
 	s2.Close()
 }
+
+func TestServeExpandsAddr(t *testing.T) {
+	t.Setenv("WCP_TEST_HOST", "127.0.0.1")
+	t.Setenv("WCP_TEST_PORT", "9099")
+	t.Setenv("WCP_TEST_EMPTY", "")
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080":                     "127.0.0.1:8080",
+		"${WCP_TEST_HOST}:${WCP_TEST_PORT}":  "127.0.0.1:9099",
+		"$WCP_TEST_HOST:$WCP_TEST_PORT":      "127.0.0.1:9099",
+		"${WCP_TEST_HOST}:${WCP_TEST_EMPTY}": "error: WCP_TEST_EMPTY not set",
+		"${WCP_TEST_UNSET}:80":               "error: WCP_TEST_UNSET not set",
+		"${WCP_TEST_PORT}":                   "error: missing port",
+	} {
+		got, err := expandAddr(addr)
+		if err != nil {
+			got = "error: " + err.Error()
+		}
+		if !strings.Contains(got, strings.TrimPrefix(want, "error: ")) || strings.HasPrefix(want, "error: ") != (err != nil) {
+			t.Errorf("--addr %q: %q, want %q", addr, got, want)
+		}
+	}
+}

@@ -1,7 +1,8 @@
 // Package fault names the deliberate defects the reference server can be
 // started with, so that the conformance specs can prove they fail against a
 // server that breaks a rule. It is internal: only this module's tests can
-// reach it, and no binary exposes it.
+// reach it, and no binary exposes it but one built with -tags wcpfault (the
+// hidden wcp serve --fault, for test images).
 package fault
 
 import (

@@ -1,6 +1,7 @@
 package faultcheck
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/wcp-project/wcp/conform/report"
 	"github.com/wcp-project/wcp/internal/fault"
 )
 
@@ -37,8 +39,8 @@ func TestSpecsCatchEveryFault(t *testing.T) {
 			t.Fatalf("the suite fails against the reference without a fault: %v\n%s", res.err, res.tail())
 		}
 		for _, r := range res.rules {
-			if r.Result != "passed" {
-				t.Errorf("rule %s is %s without a fault", r.Rule, r.Result)
+			if r.Verdict != "passed" {
+				t.Errorf("rule %s is %s without a fault", r.ID, r.Verdict)
 			}
 		}
 	})
@@ -86,10 +88,7 @@ type result struct {
 	err    error
 	output []byte
 	report []types.Report
-	rules  []struct {
-		Rule   string `json:"rule"`
-		Result string `json:"result"`
-	}
+	rules  []report.Rule // from wcp-rules.json
 }
 
 func (r result) tail() string {
@@ -103,8 +102,8 @@ func (r result) tail() string {
 // rule returns the verdict wcp-rules.json gives id.
 func (r result) rule(id string) string {
 	for _, x := range r.rules {
-		if x.Rule == id {
-			return x.Result
+		if x.ID == id {
+			return x.Verdict
 		}
 	}
 	return "missing"
@@ -130,8 +129,8 @@ func runSpecs(t *testing.T, bin string, env []string, labels string) result {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	report := filepath.Join(dir, "report.json")
-	args := []string{"-ginkgo.no-color", "-ginkgo.json-report=" + report, "-test.timeout=5m"}
+	reportPath := filepath.Join(dir, "report.json")
+	args := []string{"-ginkgo.no-color", "-ginkgo.json-report=" + reportPath, "-test.timeout=5m"}
 	if labels != "" {
 		args = append(args, "-ginkgo.label-filter="+labels)
 	}
@@ -147,15 +146,17 @@ func runSpecs(t *testing.T, bin string, env []string, labels string) result {
 	cmd.Env = append(append(cmd.Env, env...), "WCP_REPORT_DIR="+dir)
 	var res result
 	res.output, res.err = cmd.CombinedOutput()
-	if data, err := os.ReadFile(report); err != nil {
+	if data, err := os.ReadFile(reportPath); err != nil {
 		t.Fatalf("no JSON report from the suite (%v); exit %v\n%s", err, res.err, res.tail())
 	} else if err := json.Unmarshal(data, &res.report); err != nil {
 		t.Fatalf("parse the JSON report: %v", err)
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "wcp-rules.json")); err != nil {
 		t.Errorf("no wcp-rules.json beside the report: %v", err)
-	} else if err := json.Unmarshal(data, &res.rules); err != nil {
+	} else if f, err := report.ReadRulesJSON(bytes.NewReader(data)); err != nil {
 		t.Errorf("parse wcp-rules.json: %v", err)
+	} else {
+		res.rules = f.Rules
 	}
 	return res
 }

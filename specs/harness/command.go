@@ -2,8 +2,10 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -17,23 +19,30 @@ import (
 type cmdTarget struct {
 	tmpl string
 	addr string
+	dir  string // {dir}: the server's own directory, kept across restarts, removed by Stop
 	log  *LogTail
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{} // closed when cmd has exited
 }
 
+// startCmdTarget starts tmpl with {port} replaced by a free port of
+// 127.0.0.1 and {dir} by a new temporary directory (Config.Validate has
+// checked that tmpl has {port}).
 func startCmdTarget(ctx context.Context, tmpl string) (*cmdTarget, error) {
-	if !strings.Contains(tmpl, "{port}") {
-		return nil, fmt.Errorf("WCP_TARGET_CMD %q has no {port} placeholder", tmpl)
-	}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	t := &cmdTarget{tmpl: tmpl, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), log: &LogTail{}}
+	// A directory of the target's own for {dir}, so a command can keep
+	// its data where restarts find it and no two processes collide.
+	dir, err := os.MkdirTemp("", "wcp-target-")
+	if err != nil {
+		return nil, fmt.Errorf("WCP_TARGET_CMD: a directory for {dir}: %w", err)
+	}
+	t := &cmdTarget{tmpl: tmpl, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir, log: &LogTail{}}
 	if err := t.start(ctx); err != nil {
-		return nil, err
+		return nil, errors.Join(err, t.removeDir())
 	}
 	return t, nil
 }
@@ -43,7 +52,7 @@ func (t *cmdTarget) Log() *LogTail { return t.log }
 
 func (t *cmdTarget) start(ctx context.Context) error {
 	_, port, _ := net.SplitHostPort(t.addr)
-	line := strings.ReplaceAll(t.tmpl, "{port}", port)
+	line := strings.NewReplacer("{port}", port, "{dir}", t.dir).Replace(t.tmpl)
 	cmd := exec.Command("sh", "-c", line)
 	cmd.Stdout, cmd.Stderr = t.log, t.log
 	// Its own process group, so kill -9 reaches the server even when the
@@ -86,6 +95,13 @@ func (t *cmdTarget) Stop() error {
 	case <-t.done:
 	case <-time.After(5 * time.Second):
 		t.kill()
+	}
+	return t.removeDir()
+}
+
+func (t *cmdTarget) removeDir() error {
+	if err := os.RemoveAll(t.dir); err != nil {
+		return fmt.Errorf("WCP_TARGET_CMD: remove its directory {dir}: %w", err)
 	}
 	return nil
 }

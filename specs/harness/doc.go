@@ -1,6 +1,7 @@
 // Package harness is everything the WCP/1 conformance specs (package specs)
 // stand on but that is not a rule: which server they test (a URL, a
-// command the suite starts, or the embedded reference) and how it is
+// command the suite starts, a container image it runs through
+// testcontainers-go, or the embedded reference) and how it is
 // started, restarted and stopped; the World each spec builds for itself;
 // the HTTP, connect and message assertions, written once over package
 // client and package wire; and the rule table (wcp-rules.json).

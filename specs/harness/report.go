@@ -1,7 +1,7 @@
 package harness
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,69 +9,48 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/wcp-project/wcp/conform/report"
 )
 
-// ruleIDs are every rule of WCP/1, in the protocol document's order; the
-// table lists each one even when no spec of it ran.
-var ruleIDs = []string{
-	"OWN-1", "OWN-2", "OWN-3", "OWN-4", "OWN-5",
-	"EXP-1", "EXP-2", "EXP-3", "EXP-4",
-	"CON-1", "CON-2", "CON-3", "CON-4", "CON-5",
-	"MSG-1", "MSG-2", "MSG-3", "MSG-4", "MSG-5",
-	"ROB-1", "ROB-2",
-}
-
-// ruleResult is one row of wcp-rules.json.
-type ruleResult struct {
-	Rule    string   `json:"rule"`
-	Result  string   `json:"result"` // passed, failed or skipped
-	Passed  int      `json:"passed"`
-	Failed  int      `json:"failed"`
-	Skipped int      `json:"skipped"`
-	Failing []string `json:"failing,omitempty"` // titles of the failed specs
-}
-
-// ruleTable folds spec results into one verdict per rule: failed if any of
-// its specs failed, passed if some passed and none failed, else skipped.
-func ruleTable(r Report) []ruleResult {
-	byRule := map[string]*ruleResult{}
-	for _, id := range ruleIDs {
-		byRule[id] = &ruleResult{Rule: id}
+// ruleRun folds a suite's report into the model the reports of wcp
+// conform use (package conform/report), so that the rule table a Ginkgo
+// run prints and writes is the one wcp conform writes: same verdicts, same
+// versioned wcp-rules.json. A plain Ginkgo run has no baseline; its exit
+// code is 1 when a rule failed.
+func ruleRun(r Report, cfg Config) report.Run {
+	run := report.Run{Target: cfg.String(), Started: r.StartTime, Duration: r.RunTime, WCPVersion: "ginkgo"}
+	run.Filters = nil
+	if lf := r.SuiteConfig.LabelFilter; lf != "" {
+		run.Filters = []string{lf}
 	}
+	ran := map[string]bool{}
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
-		for _, l := range sr.Labels() {
-			rr, ok := byRule[l]
-			if !ok {
-				continue
-			}
-			switch {
-			case sr.State.Is(types.SpecStateFailureStates):
-				rr.Failed++
-				rr.Failing = append(rr.Failing, sr.FullText())
-			case sr.State == types.SpecStatePassed:
-				rr.Passed++
-			default:
-				rr.Skipped++
-			}
+		s := report.SpecFromGinkgo(sr, report.RuleLabels(sr))
+		if s.State == report.Skipped && sr.State == types.SpecStateSkipped && !isRuntimeSkip(sr) {
+			continue // filtered out, not run
+		}
+		for _, id := range s.Rules {
+			ran[id] = true
+		}
+		run.Specs = append(run.Specs, s)
+		if s.State == report.Failed {
+			run.ExitCode = 1
 		}
 	}
-	out := make([]ruleResult, 0, len(ruleIDs))
-	for _, id := range ruleIDs {
-		rr := byRule[id]
-		switch {
-		case rr.Failed > 0:
-			rr.Result = "failed"
-		case rr.Passed > 0:
-			rr.Result = "passed"
-		default:
-			rr.Result = "skipped"
-		}
-		out = append(out, *rr)
-	}
-	return out
+	// A rule none of whose specs was selected is "not run"; one whose
+	// specs were selected but skipped themselves is "skipped".
+	run.Rules = report.Tally(run.Specs, func(id string) bool { return ran[id] }, report.ProtocolLink)
+	return run
+}
+
+// isRuntimeSkip says whether a skipped spec skipped itself (Skip, e.g.
+// MSG-3 on a URL target) rather than being left out by a filter.
+func isRuntimeSkip(sr types.SpecReport) bool {
+	return sr.Failure.Message != ""
 }
 
 // reportDir is where wcp-rules.json goes: WCP_REPORT_DIR when set, else
@@ -123,15 +102,15 @@ func undoCLIJoin(p string) string {
 // wcp-rules.json in reportDir, when there is one. It is the body of the
 // suite's ReportAfterSuite, which runs on process 1 only.
 func ReportRules(r Report, cfg Config, cfgErr error) {
-	rows := ruleTable(r)
+	run := ruleRun(r, cfg)
 	heading := cfg.String()
 	if cfgErr != nil {
 		heading = "misconfigured: " + cfgErr.Error()
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nWCP/1 rules (%s)\n", heading)
-	for _, rr := range rows {
-		fmt.Fprintf(&b, "  %-6s %-7s  %d passed, %d failed, %d skipped\n", rr.Rule, rr.Result, rr.Passed, rr.Failed, rr.Skipped)
+	for _, rr := range run.Rules {
+		fmt.Fprintf(&b, "  %-6s %-7s  %d passed, %d failed, %d skipped\n", rr.ID, rr.Verdict, rr.Passed, rr.Failed, rr.Skipped)
 	}
 	fmt.Fprint(os.Stdout, b.String())
 
@@ -139,10 +118,11 @@ func ReportRules(r Report, cfg Config, cfgErr error) {
 	if dir == "" {
 		return
 	}
-	data, err := json.MarshalIndent(rows, "", "  ")
+	var buf bytes.Buffer
+	err := report.WriteRulesJSON(&buf, run)
 	if err == nil {
 		if err = os.MkdirAll(dir, 0o755); err == nil {
-			err = os.WriteFile(filepath.Join(dir, "wcp-rules.json"), append(data, '\n'), 0o644)
+			err = os.WriteFile(filepath.Join(dir, "wcp-rules.json"), buf.Bytes(), 0o644)
 		}
 	}
 	if err != nil {

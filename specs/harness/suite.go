@@ -36,17 +36,29 @@ func StartProcessTarget(ctx SpecContext, data []byte) {
 	var cfg Config
 	Expect(json.Unmarshal(data, &cfg)).To(Succeed())
 	t, err := StartTarget(ctx, cfg)
-	Expect(err).NotTo(HaveOccurred(), "start the target")
+	if err == nil && cfg.Transcripts {
+		t, err = recordTarget(t) // stops t if it cannot
+	}
+	// Fail with the error's own words: Gomega's rendering of a wrapped
+	// error is its whole structure, which buries the one line that says
+	// what went wrong.
+	if err != nil {
+		Fail("start the target: " + err.Error())
+	}
 	current = t
 	DeferCleanup(func() {
-		Expect(t.Stop()).To(Succeed(), "stop the target")
+		if err := t.Stop(); err != nil {
+			Fail("stop the target: " + err.Error())
+		}
 	})
 }
 
 // AttachTargetLog, run before each spec, attaches the target's output
 // since the spec began to the spec's report if it fails: the server's side
-// of the story is usually the quickest way to the bug.
+// of the story is usually the quickest way to the bug. With transcripts on,
+// it attaches what the spec sent and received too (see recordTranscript).
 func AttachTargetLog() {
+	recordTranscript()
 	if current == nil || current.Log() == nil {
 		return
 	}
@@ -63,7 +75,7 @@ func TargetURL() string { return current.URL() }
 
 // CanRestart says whether RestartTarget can work: not for a URL target.
 func CanRestart() bool {
-	_, isURL := current.(urlTarget)
+	_, isURL := unwrapTarget(current).(urlTarget)
 	return !isURL
 }
 

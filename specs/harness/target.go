@@ -30,16 +30,22 @@ type Target interface {
 }
 
 // ErrNotRestartable is what Restart returns for a target given as a URL.
-var ErrNotRestartable = errors.New("the suite cannot restart a target given as a URL (WCP_TARGET): run it with WCP_TARGET_CMD or against the embedded reference to check restarts")
+var ErrNotRestartable = errors.New("the suite cannot restart a target given as a URL (WCP_TARGET): run it with WCP_TARGET_CMD, WCP_TARGET_IMAGE or against the embedded reference to check restarts")
 
-// StartTarget starts (or, for a URL, only names) the target cfg asks for.
-// The target outlives ctx; Stop ends it.
+// StartTarget starts (or, for a URL, only names) the target cfg asks for,
+// once cfg.Validate has nothing against it. The target outlives ctx; Stop
+// ends it.
 func StartTarget(ctx context.Context, cfg Config) (Target, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	switch {
 	case cfg.Target != "":
 		return urlTarget(strings.TrimRight(cfg.Target, "/")), nil
 	case cfg.TargetCmd != "":
 		return startCmdTarget(ctx, cfg.TargetCmd)
+	case cfg.Image != "":
+		return startContainerTarget(ctx, cfg)
 	default:
 		f, err := fault.Parse(cfg.Fault)
 		if err != nil {
