@@ -2,6 +2,7 @@
 //
 //	wcp serve            run the reference server (embedded SQLite)
 //	wcp load             drive a server with many signed senders
+//	wcp conform          check a server against every WCP/1 rule
 //
 // main alone turns errors into exit codes; every subcommand is a cobra
 // command built by a function that receives its streams explicitly.
@@ -48,13 +49,13 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root := &cobra.Command{
 		Use:           "wcp",
-		Short:         "Reference server and load generator for the Workspace Chat Protocol (WCP/1)",
+		Short:         "Reference server, conformance checker and load generator for the Workspace Chat Protocol (WCP/1)",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCmd(stdout, stderr), newLoadCmd(stdout, stderr))
+	root.AddCommand(newServeCmd(stdout, stderr), newLoadCmd(stdout, stderr), newConformCmd(stdout, stderr), newConformWorkerCmd())
 	return root.ExecuteContext(ctx)
 }
