@@ -73,8 +73,13 @@ func ruleSelected(patterns []string, id string) bool {
 	return false
 }
 
-// selectSpecs keeps the specs one of whose rules the patterns match.
+// selectSpecs keeps the specs one of whose rules the patterns match; with
+// no patterns, every spec (also those that check the API's shape and name
+// no rule).
 func selectSpecs(all []planned, patterns []string) []planned {
+	if len(patterns) == 0 {
+		return all
+	}
 	var out []planned
 	for _, p := range all {
 		if slices.ContainsFunc(p.Rules, func(id string) bool { return ruleSelected(patterns, id) }) {

@@ -36,8 +36,9 @@ func TestSelectSpecs(t *testing.T) {
 		}
 		return strings.Join(s, "|")
 	}
+	suite := append(append([]planned(nil), suite...), planned{Name: "API f"})
 	for pats, want := range map[string]string{
-		"":            "OWN-2 a|OWN-2 b|OWN-2 EXP-1 c|CON-4 d|MSG-3 e",
+		"":            "OWN-2 a|OWN-2 b|OWN-2 EXP-1 c|CON-4 d|MSG-3 e|API f",
 		"EXP-1":       "OWN-2 EXP-1 c",
 		"CON-*":       "CON-4 d",
 		"MSG-3,CON-4": "CON-4 d|MSG-3 e",

@@ -13,7 +13,8 @@ import (
 // holding one <testsuite> "WCP/1 conformance", one <testcase> a spec.
 //
 //   - classname is the spec's first rule ID, so CI groups the specs by
-//     rule ("unlabelled" for a spec that names none). A spec of several
+//     rule ("API" for a spec that names none: those check the HTTP API of
+//     PROTOCOL.md §3 beyond its numbered rules). A spec of several
 //     rules lists them all in a "rules" property of its testcase; its name
 //     needs no change, as every spec's title already starts with its rule
 //     IDs.
@@ -93,7 +94,7 @@ const (
 	// line; the body has the whole message.
 	junitMessageMax = 300
 	// noRule is the classname of a spec that names no rule.
-	noRule = "unlabelled"
+	noRule = "API"
 )
 
 // WriteJUnit writes run as a JUnit XML report (see the comment above
