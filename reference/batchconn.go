@@ -2,7 +2,9 @@ package reference
 
 import (
 	"context"
+	"errors"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,27 +26,42 @@ import (
 //
 // The buffer is bounded: a Write that finds maxPending bytes waiting blocks
 // until the flusher takes them, so a peer that stops reading still stalls
-// the engine's writes as a plain connection would (the slow-consumer check
-// relies on that). A write error is kept and returned by every later Write.
-// Close has the flusher write out what is buffered (giving a stuck peer
-// closeFlushWait) and close the connection after it, without waiting. The
-// flusher exists only while there is something to write, so an idle
-// connection costs no goroutine and no buffer.
+// the engine's writes as a plain connection would (the send queue's
+// slow-receiver rule relies on that: nothing drains, sendqueue.go). Each of
+// the flusher's system calls has Limits.WriteTimeout: one that runs out,
+// a peer that has not taken a byte for that long, closes the connection
+// and is counted (limit write_timeout). A write error is kept and returned
+// by every later Write. Close has the flusher write out what is buffered
+// (giving a stuck peer closeFlushWait) and close the connection after it,
+// without waiting. The flusher exists only while there is something to
+// write, so an idle connection costs no goroutine and no buffer.
 
 const maxPending = 256 << 10 // bytes a connection may have waiting for the flusher
 
 var closeFlushWait = 5 * time.Second // how long Close lets the flusher finish; tests shorten it
 
-// batchListener hands out batchConns; they batch once batch() is called,
-// which the HTTP handler does for websocket upgrades only.
-type batchListener struct{ net.Listener }
+// batchListener hands out batchConns; they batch once batchWrites is
+// called, which the HTTP handler does for websocket upgrades only.
+type batchListener struct {
+	net.Listener
+	writeTimeout time.Duration // of each flush; 0 for none
+	timedOut     func(c net.Conn)
+}
+
+// batchListener wraps ln with s's write timeout, counting what runs out.
+func (s *Server) batchListener(ln net.Listener) batchListener {
+	return batchListener{Listener: ln, writeTimeout: s.limits.WriteTimeout, timedOut: func(c net.Conn) {
+		s.limitHit(limitWrite, "websocket write timed out; connection closed",
+			"remote", c.RemoteAddr().String(), "timeout", s.limits.WriteTimeout)
+	}}
+}
 
 func (l batchListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	bc := &batchConn{Conn: c}
+	bc := &batchConn{Conn: c, writeTimeout: l.writeTimeout, timedOut: l.timedOut}
 	bc.cond.L = &bc.mu
 	return bc, nil
 }
@@ -73,15 +90,18 @@ var batchBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &
 
 type batchConn struct {
 	net.Conn
+	writeTimeout time.Duration
+	timedOut     func(net.Conn) // nil in tests that make their own
 
 	mu       sync.Mutex
 	cond     sync.Cond   // signals a change of flushing, buf or err; L is mu
 	batching atomic.Bool // Writes are coalesced; set once, before the upgrade
 
-	flushing bool    // a flusher goroutine owns the connection's writes
-	closed   bool    // Close was called
-	buf      *[]byte // frames waiting for the flusher; nil when none
-	err      error   // the first write error; every later Write returns it
+	flushing bool      // a flusher goroutine owns the connection's writes
+	closed   bool      // Close was called
+	closeBy  time.Time // the flusher's deadline once closed
+	buf      *[]byte   // frames waiting for the flusher; nil when none
+	err      error     // the first write error; every later Write returns it
 }
 
 func (c *batchConn) Write(p []byte) (int, error) {
@@ -113,13 +133,17 @@ func (c *batchConn) Write(p []byte) (int, error) {
 }
 
 // flush writes out the buffer until it finds it empty, one system call per
-// round.
+// round, each with its deadline: writeTimeout from its start, or what Close
+// left, whichever comes first. (Setting it on every round also replaces any
+// deadline net/http left on the connection before the upgrade.)
 func (c *batchConn) flush() {
 	c.mu.Lock()
+	timedOut := false
 	for c.buf != nil && c.err == nil {
 		out := c.buf
 		c.buf = nil
 		c.cond.Broadcast() // room for blocked Writes
+		c.Conn.SetWriteDeadline(c.deadline())
 		c.mu.Unlock()
 		_, err := c.Conn.Write(*out)
 		*out = (*out)[:0]
@@ -129,6 +153,7 @@ func (c *batchConn) flush() {
 		c.mu.Lock()
 		if err != nil && c.err == nil {
 			c.err = err
+			timedOut = !c.closed && errors.Is(err, os.ErrDeadlineExceeded) // not Close's own deadline
 		}
 	}
 	c.flushing = false
@@ -136,9 +161,30 @@ func (c *batchConn) flush() {
 	closed := c.closed
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	if closed {
+	switch {
+	case closed:
 		c.Conn.Close() // Close left it to the flusher
+	case timedOut:
+		// The peer took nothing for writeTimeout: close, so that the
+		// websocket's reader fails and the engine ends the socket now,
+		// not at its next write.
+		c.Conn.Close()
+		if c.timedOut != nil {
+			c.timedOut(c.Conn)
+		}
 	}
+}
+
+// deadline is the next flush's write deadline; c.mu is held.
+func (c *batchConn) deadline() time.Time {
+	var d time.Time
+	if c.writeTimeout > 0 {
+		d = time.Now().Add(c.writeTimeout)
+	}
+	if c.closed && (d.IsZero() || c.closeBy.Before(d)) {
+		d = c.closeBy
+	}
+	return d
 }
 
 // Close closes the connection once what is buffered is written. While the
@@ -155,7 +201,8 @@ func (c *batchConn) Close() error {
 	c.closed = true
 	c.cond.Broadcast() // Writes waiting for room fail now
 	if c.flushing {
-		c.Conn.SetWriteDeadline(time.Now().Add(closeFlushWait))
+		c.closeBy = time.Now().Add(closeFlushWait)
+		c.Conn.SetWriteDeadline(c.closeBy)
 		c.mu.Unlock()
 		return nil
 	}

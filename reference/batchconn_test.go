@@ -161,6 +161,44 @@ func TestBatchConnBounded(t *testing.T) {
 	}
 }
 
+// TestBatchConnWriteTimeout: a flush that a peer takes nothing of for
+// writeTimeout fails, closes the connection (the peer sees it end) and is
+// reported once; later Writes fail.
+func TestBatchConnWriteTimeout(t *testing.T) {
+	a, peer := net.Pipe()
+	defer peer.Close()
+	timedOut := make(chan net.Conn, 2)
+	bc, _ := batchListener{Listener: oneConn{a}, writeTimeout: 100 * time.Millisecond,
+		timedOut: func(c net.Conn) { timedOut <- c }}.Accept()
+	c := bc.(*batchConn)
+	batchWrites(context.WithValue(context.Background(), batchConnKey{}, c))
+	start := time.Now()
+	if _, err := c.Write([]byte("never read")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-timedOut:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the blocked flush was not reported")
+	}
+	if d := time.Since(start); d < 100*time.Millisecond {
+		t.Errorf("reported after %v, before the write timeout", d)
+	}
+	peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, peer); err != nil {
+		t.Fatalf("the connection was not closed: %v", err)
+	}
+	if _, err := c.Write([]byte("more")); err == nil {
+		t.Fatal("a write after the timeout succeeded")
+	}
+	c.Close()
+	select {
+	case <-timedOut:
+		t.Fatal("reported twice")
+	default:
+	}
+}
+
 // BenchmarkConnWrite is the cost of writing one 250-byte websocket frame to
 // a loopback TCP connection whose peer reads everything: one system call
 // per frame without batching, one per burst with it (GOMAXPROCS writers).
@@ -174,7 +212,7 @@ func BenchmarkConnWrite(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer ln.Close()
-			bl := batchListener{ln}
+			bl := batchListener{Listener: ln}
 			accepted := make(chan *batchConn, 1)
 			go func() {
 				c, err := bl.Accept()

@@ -210,13 +210,5 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	if err := allow(got, roleMember); err != nil {
 		return err
 	}
-	msgs, err := s.store.Messages(r.Context(), c.ID, after, int(limit))
-	if err != nil {
-		return err
-	}
-	page := wcp.MessagePage{Messages: msgs, NextAfter: after}
-	if n := len(msgs); n > 0 {
-		page.NextAfter = msgs[n-1].Seq
-	}
-	return writeJSON(w, http.StatusOK, page)
+	return s.writeMessagePage(r.Context(), w, c.ID, after, int(limit)) // streamed: page.go
 }

@@ -7,8 +7,9 @@
 // # Layout
 //
 // Files go by resource (users.go, workspaces.go, chats.go), transport
-// (http.go, socket.go, batchconn.go) and concern (connstring.go, messages.go, hub.go,
-// writer.go, metrics.go). Store, the storage interface, is declared here,
+// (http.go, socket.go, engineconn.go, batchconn.go) and concern
+// (connstring.go, messages.go, hub.go, replay.go, sendqueue.go,
+// handshakes.go, writer.go, metrics.go). Store, the storage interface, is declared here,
 // where it is used.
 //
 // # Storage and durability
@@ -55,24 +56,30 @@
 // writes out everything queued meanwhile in one call (group-commit style, no
 // timer). A sender's ack and its own delivery, or a burst of deliveries, share
 // a call. The buffer is bounded (a peer that stops reading still blocks the
-// engine, which the slow-consumer check needs), a write error surfaces on the
-// next Write, and Close returns at once, leaving the flusher to close the
-// connection after what is buffered (a peer that stopped reading gets 5 s).
+// engine, which the slow-receiver rule needs), each of the flusher's calls
+// has Limits.WriteTimeout (one that runs out closes the connection), a
+// write error surfaces on the next Write, and Close returns at once,
+// leaving the flusher to close the connection after what is buffered (a
+// peer that stopped reading gets 5 s).
 //
 // # The replay seam
 //
 // Every session joins its chat's hub before its `session` event, marked
 // replaying: live messages published from then on are buffered for it, so
 // none can overtake `session` (CON-1) and none is missed by a client that
-// already has its session (CON-3). Without `after` it goes live right after
-// the event. With `after` it then reads the database (seq > after) and sends
-// what it finds. Under the
-// hub's lock it sends the buffered messages beyond what it replayed and
-// turns live. Because publishing follows committing, a message is either
-// committed before the read (replayed) or published after the join
-// (buffered); one committed before the read but published after the switch
-// is skipped by the session's high-water mark. So CON-2 holds: no gap, no
-// duplicate, even while others send.
+// already has its session (CON-3). With `after` it then reads the database
+// (seq > after) a page at a time (Limits.ReplayPage), writing each message
+// only when its socket has room, so the next page is read only once the
+// client has read most of the last: a replay holds a page and a socket
+// buffer, however long the history. Then it sends the buffered messages
+// beyond what it replayed, outside the hub's lock and as fast as the socket
+// takes them, until under the lock nothing is left, and turns live. Because
+// publishing follows committing, a message is either committed before the
+// read (replayed) or published after the join (buffered); one committed
+// before the read but published after the switch is skipped by the
+// session's high-water mark. So CON-2 holds: no gap, no duplicate, even
+// while others send. The buffer is bounded too: past SessionBuffer it is
+// dropped and the dropped messages read back from the database (replay.go).
 //
 // # Revocation
 //
@@ -80,16 +87,52 @@
 // database, then removes the affected sessions from their hubs (they get no
 // further messages), emits `revoked` and disconnects them from the socket's
 // own queue. A session that connects concurrently re-checks its access after
-// joining its hub, so a revocation cannot slip between its connect check and
-// its join (CON-4).
+// joining its hub, before its replay, so a revocation cannot slip between
+// its connect check and its join (CON-4), and a revoked user is sent none
+// of the history.
 //
 // # Slow consumers
 //
 // The Socket.IO engine buffers, without bound, what it cannot write to a
-// socket yet. A session whose transport has not completed a single write for
-// 15 s has stopped reading; it is dropped from its hub and its connection
-// closed, rather than letting it grow the server's memory until the engine's
-// ping timeout ends it.
+// socket yet. So what each Engine.IO connection has queued and not written
+// is measured below Socket.IO, from the engine's own events (sendqueue.go),
+// whatever wrote it: live messages, replay, acks, `revoked`. A connection
+// over Limits.SessionBuffer is ended at once; one under it that has not had
+// a write finish for Limits.SlowAfter has stopped reading and is ended too:
+// its session leaves its hub and its connection closes, discarding what is
+// queued, rather than letting it grow the server's memory until the
+// engine's ping timeout ends it. It is sent no DISCONNECT, which would wait
+// behind the bytes it is not reading; the client recovers with `after`.
+//
+// # Limits
+//
+// Limits (limits.go) bound what one client can make the server hold. Each
+// is a wcp serve flag and a wcp_limit gauge, and each refusal because of
+// one is counted in wcp_limit_refusals_total{limit} and logged (those a
+// flood can hit thousands of times a second at most once a second, with
+// how many refusals the line stands for).
+//
+// HTTP. The listener (connlimit.go) admits at most MaxConns (10,000)
+// connections, HTTP and Socket.IO together, and closes each one past it as
+// soon as it has accepted it, without waiting for a slot; wcp_conns_open
+// shows how many are open. A request must be read, headers and body,
+// within ReadTimeout (10 s) of its first byte, and its response written
+// within WriteTimeout (10 s) of its headers; a long-poll's from the
+// response's first byte, since it waits for something to send, and a
+// websocket's writes have their own (timeouts.go). A connection that runs
+// out is closed and counted (read_timeout, write_timeout); a body cut off
+// so gets no answer. A page of messages is streamed (page.go), so what a
+// request holds grows neither with limit nor with how slowly it is read.
+// The budget: an open connection costs about 20 KiB (its goroutine and
+// net/http's 4 KiB read and write buffers; 1,000 slow-loris connections
+// measured 19 MB); an API request adds its body of at most 64 KiB, a few
+// times over while it is read and decoded (under 256 KiB); a page adds one
+// stored message (at most 16 KiB), one encoded (at most about 96 KiB: '<'
+// takes six bytes in JSON) and a 64 KiB buffer, under 200 KiB. A request
+// holds that for ReadTimeout plus WriteTimeout at most. So MaxConns bounds
+// HTTP at about 200 MiB for 10,000 idle connections and 2.5 GiB were each
+// one reading a page or posting a body at once, and at one file descriptor
+// each: size --max-conns to the memory and descriptors at hand.
 //
 // # Shutdown
 //

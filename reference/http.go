@@ -67,7 +67,8 @@ func (s *Server) newHandler(socketIO, metrics http.Handler) http.Handler {
 		return nil
 	}}))
 	mux.Handle(wcp.PathSocketIO, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		w = s.socketIODeadlines(w, r) // long-polls wait before they write (timeouts.go)
+		if isUpgrade(r) {
 			batchWrites(r.Context())
 		}
 		socketIO.ServeHTTP(w, r)
@@ -134,8 +135,13 @@ func (s *Server) recoverHTTP(w http.ResponseWriter, r *http.Request) {
 
 // writeError answers with the protocol's JSON error body. Errors that are not
 // refusals are server faults: logged, and answered 500 with wcp.CodeInternal
-// (outside the protocol's table, which only lists refusals).
+// (outside the protocol's table, which only lists refusals). A body that ran
+// out of ReadTimeout gets no answer at all (errReadTimeout).
 func (s *Server) writeError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errReadTimeout) {
+		abort(w)
+		return
+	}
 	var e *wcp.Error
 	status := http.StatusInternalServerError
 	if errors.As(err, &e) {
@@ -180,6 +186,9 @@ func (s *Server) readJSON(r *http.Request, dst any, emptyOK bool, required ...st
 		return wcp.NewError(wcp.CodePayloadTooLarge, fmt.Sprintf("body over %d bytes", wcp.MaxHTTPBody))
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if isTimeout(err) {
+		return errReadTimeout
+	}
 	if err != nil {
 		return wcp.NewError(wcp.CodeBadRequest, "could not read the body")
 	}

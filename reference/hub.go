@@ -1,7 +1,6 @@
 package reference
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,44 +18,32 @@ import (
 type session struct {
 	id, chatID, workspaceID, userID string
 	sock                            *sio.Socket
+	conn                            *engineConn // its Engine.IO connection: what it has queued
 
 	// Used only on the socket's own handler goroutine (the library runs one
 	// socket's handlers one at a time).
 	signer    *wcp.Signer
 	lastNonce int64
 
-	// Guarded by the mutex of the chat's hub.
-	replaying bool          // catching up from the database; live messages wait in buf
-	buf       []wcp.Message // live messages that arrived during the replay
-	replayed  int64         // highest seq the replay sent; live ones up to it are skipped
-	gone      bool          // left or revoked
-	stuck     time.Time     // since when its transport was seen busy with no write finishing; zero if not
+	// Guarded by the mutex of the chat's hub (replay.go says how they are used).
+	replaying bool       // catching up; live messages wait in buf
+	buf       []buffered // live messages published while catching up
+	bufBytes  int        // their encoded size
+	overflow  bool       // buf went over the limit and was dropped
+	floor     int64      // seq just before the first message buffered since the last take
+	hasFloor  bool
+	replayed  int64 // highest seq the catch-up sent; live ones up to it are skipped
 
-	// progress is when the engine last started flushing to this socket (unix
-	// ns), which it can only do once the previous write finished.
-	progress atomic.Int64
+	gone atomic.Bool // left, revoked or ended; set under the hub's mutex
 }
 
 // hubs fans accepted messages out to the sessions of each chat and ends
-// sessions whose access was revoked.
-//
-// The seam between replay and live delivery (CON-2): every session joins
-// its hub before its `session` event, marked replaying, so every message
-// published from then on is buffered for it (a session without `after` goes
-// live right after the event). A session with `after` only then reads the
-// database. Because a
-// message is committed before it is published, a message published before the
-// join is already in the database when the read starts, and one published
-// after it is in the buffer; the flush under the hub lock skips buffered
-// seqs the replay already sent and switches the session to live. A message
-// can also be committed (so replayed) but published only after the switch:
-// the session remembers the highest seq it replayed and live delivery skips
-// up to it. Nothing is lost, nothing repeats.
+// sessions whose access was revoked. How a session joins its chat's
+// stream without a gap or a duplicate (CON-2) is replay.go's.
 type hubs struct {
-	s         *Server
-	slowAfter time.Duration // see slow
-	mu        sync.Mutex    // guards chats; taken before any hub.mu
-	chats     map[string]*hub
+	s     *Server
+	mu    sync.Mutex // guards chats; taken before any hub.mu
+	chats map[string]*hub
 }
 
 type hub struct {
@@ -65,10 +52,11 @@ type hub struct {
 }
 
 func newHubs(s *Server) *hubs {
-	return &hubs{s: s, slowAfter: 15 * time.Second, chats: make(map[string]*hub)}
+	return &hubs{s: s, chats: make(map[string]*hub)}
 }
 
-// join adds ss to its chat's hub, buffering its live messages until goLive.
+// join adds ss to its chat's hub, buffering its live messages until it has
+// caught up (replay.go).
 func (hs *hubs) join(ss *session) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
@@ -94,8 +82,7 @@ func (hs *hubs) leave(ss *session) {
 	}
 	h.mu.Lock()
 	delete(h.sessions, ss)
-	ss.gone = true
-	ss.buf = nil
+	ss.drop()
 	if len(h.sessions) == 0 {
 		delete(hs.chats, ss.chatID)
 	}
@@ -108,15 +95,18 @@ func (hs *hubs) get(chatID string) *hub {
 	return hs.chats[chatID]
 }
 
-// encode renders a `message` event once for all its receivers.
-func (hs *hubs) encode(m wcp.Message) []types.BufferInterface {
+// encode renders a `message` event once for all its receivers, and says
+// how many bytes that is.
+func (hs *hubs) encode(m wcp.Message) ([]types.BufferInterface, int) {
 	pkts := hs.s.io.Encoder().Encode(&parser.Packet{Type: parser.EVENT, Nsp: "/", Data: []any{wcp.EventMessage, m}})
+	size := 0
 	for i, p := range pkts {
+		size += p.Len()
 		if sb, ok := p.(*types.StringBuffer); ok {
 			pkts[i] = sharedText{sb}
 		}
 	}
-	return pkts
+	return pkts, size
 }
 
 // sharedText is an encoded text packet whose receivers share its bytes. The
@@ -134,117 +124,35 @@ func (t sharedText) Clone() types.BufferInterface {
 var preEncoded = &sio.WriteOptions{PreEncoded: true}
 
 // publish delivers an accepted message to every session of its chat (MSG-1),
-// buffering it for sessions still replaying. from is the sender's session.
-// Callers publish a chat's messages in seq order, from one goroutine.
+// buffering it for sessions still catching up. from is the sender's
+// session. Callers publish a chat's messages in seq order, from one
+// goroutine. Writing to the engine never blocks; a socket that cannot keep
+// up is its send queue's business (sendqueue.go).
 func (hs *hubs) publish(m wcp.Message, from *session) {
 	h := hs.get(m.ChatID)
 	if h == nil {
 		return
 	}
 	var pkt []types.BufferInterface
+	var size int
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ss := range h.sessions {
 		if ss == from && hs.s.fault == fault.NoSelfDelivery {
 			continue
 		}
-		if ss.replaying {
-			ss.buf = append(ss.buf, m)
-			continue
-		}
-		if m.Seq > 0 && m.Seq <= ss.replayed {
-			continue
-		}
-		if hs.slow(h, ss) {
+		if !ss.replaying && m.Seq > 0 && m.Seq <= ss.replayed {
 			continue
 		}
 		if pkt == nil {
-			pkt = hs.encode(m)
+			pkt, size = hs.encode(m)
+		}
+		if ss.replaying {
+			hs.buffer(ss, m.Seq, pkt, size)
+			continue
 		}
 		ss.sock.Client().WriteToEngine(pkt, preEncoded)
 	}
-}
-
-// slow reports whether ss is a consumer that stopped reading, and ends it.
-// The engine buffers what a socket cannot write yet without bound; a client
-// whose transport has been busy without finishing one write for slowAfter is
-// not reading, and would otherwise grow the server's memory until the ping
-// timeout (45 s) ends it (ROB-1). A client that is merely behind keeps
-// finishing writes, which the progress stamp records, and is left alone.
-// Called with the hub's lock held.
-func (hs *hubs) slow(h *hub, ss *session) bool {
-	t := ss.sock.Conn().Transport()
-	if t == nil || t.Writable() {
-		ss.stuck = time.Time{}
-		return false
-	}
-	now := time.Now()
-	if ss.stuck.IsZero() {
-		ss.stuck = now
-		return false
-	}
-	if now.Sub(ss.stuck) < hs.slowAfter || now.Sub(time.Unix(0, ss.progress.Load())) < hs.slowAfter {
-		return false
-	}
-	delete(h.sessions, ss)
-	ss.gone = true
-	ss.buf = nil
-	hs.s.log.Warn("session ended: it stopped reading", "session", ss.id, "chat", ss.chatID, "user", ss.userID, "stuck_for", now.Sub(ss.stuck))
-	sock := ss.sock
-	go sock.Disconnect(true) // its queue may be stuck behind the write; close the transport
-	return true
-}
-
-// replay sends ss the stored messages with seq > after, then its buffered
-// live messages beyond them, and switches it to live delivery (CON-2).
-func (hs *hubs) replay(ctx context.Context, ss *session, after int64) error {
-	last := after
-	skipFirst := hs.s.fault == fault.ReplayGap
-	for {
-		msgs, err := hs.s.store.Messages(ctx, ss.chatID, last, wcp.MaxPageLimit)
-		if err != nil {
-			return err
-		}
-		for _, m := range msgs {
-			last = m.Seq
-			if skipFirst {
-				skipFirst = false
-				continue
-			}
-			ss.sock.Emit(wcp.EventMessage, m)
-		}
-		if len(msgs) < wcp.MaxPageLimit || !ss.sock.Connected() {
-			break
-		}
-	}
-	hs.goLive(ss, last)
-	return nil
-}
-
-// goLive sends ss its buffered messages with seq > last and switches it to
-// live delivery. Sessions without `after` call it with last 0 right after
-// their `session` event: joining buffered before that event means a client
-// that has its session cannot miss a message sent right after (CON-3), and
-// no message can overtake `session` (CON-1).
-func (hs *hubs) goLive(ss *session, last int64) {
-	h := hs.get(ss.chatID)
-	if h == nil {
-		return
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if ss.gone {
-		return
-	}
-	for _, m := range ss.buf {
-		if m.Seq > last || m.Seq == 0 {
-			ss.sock.Emit(wcp.EventMessage, m)
-			last = max(last, m.Seq)
-		}
-	}
-	ss.replayed = last
-	ss.buf = nil
-	ss.replaying = false
 }
 
 // revoke ends every session that match selects: it is removed at once (so
@@ -271,8 +179,7 @@ func (hs *hubs) remove(match func(*session) bool) []*session {
 		for ss := range h.sessions {
 			if match(ss) {
 				delete(h.sessions, ss)
-				ss.gone = true
-				ss.buf = nil
+				ss.drop()
 				victims = append(victims, ss)
 			}
 		}

@@ -25,7 +25,7 @@ func TestSharedTextClones(t *testing.T) {
 	m := wcp.Message{ID: "m_1", ChatID: "c_1", Seq: 7, UserID: "u_1", Body: "héllo", SentAt: "2026-01-01T00:00:00.000Z"}
 	j, _ := json.Marshal(m)
 	want := `2["message",` + string(j) + `]`
-	pkts := s.hubs.encode(m)
+	pkts, _ := s.hubs.encode(m)
 	if len(pkts) != 1 || pkts[0].String() != want {
 		t.Fatalf("encoded %v, want %s", pkts, want)
 	}
@@ -63,7 +63,8 @@ func BenchmarkFanOutClone(b *testing.B) {
 		Body: "benchmark body of a typical length, some forty bytes", SentAt: "2026-01-01T00:00:00.000Z"}
 	for _, shared := range []bool{false, true} {
 		b.Run(fmt.Sprintf("shared=%v", shared), func(b *testing.B) {
-			pkt := s.hubs.encode(m)[0]
+			pkts, _ := s.hubs.encode(m)
+			pkt := pkts[0]
 			if !shared {
 				pkt = pkt.(sharedText).StringBuffer
 			}

@@ -18,9 +18,23 @@ type metrics struct {
 	connectsRefused *prometheus.CounterVec
 	ackLatency      prometheus.Histogram
 	batchSize       prometheus.Histogram
+	limitRefusals   *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+// Limit names, the label of wcp_limit and wcp_limit_refusals_total.
+const (
+	limitConns      = "conns"
+	limitHandshakes = "pending_handshakes"
+	limitSession    = "session_buffer"
+	limitWriter     = "writer_queue"
+	limitRead       = "read_timeout"
+	limitWrite      = "write_timeout"
+	// A Socket.IO connection closed for having no session within the
+	// handshake timeout (refused handshakes count as limitHandshakes).
+	limitHandshakeTime = "handshake_timeout"
+)
+
+func newMetrics(l Limits) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		sessionsOpen: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -46,6 +60,21 @@ func newMetrics() *metrics {
 			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
 		}),
 	}
+	m.limitRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wcp_limit_refusals_total", Help: "Connections, sessions, requests and messages refused or ended because of a limit, by limit.",
+	}, []string{"limit"})
+	limits := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "wcp_limit", Help: "The server's limits (counts, bytes or seconds), by limit.",
+	}, []string{"limit"})
+	for name, v := range map[string]float64{
+		limitConns: float64(l.MaxConns), limitHandshakes: float64(l.MaxPendingHandshakes),
+		"handshake_timeout_seconds": l.HandshakeTimeout.Seconds(), "read_timeout_seconds": l.ReadTimeout.Seconds(),
+		"write_timeout_seconds": l.WriteTimeout.Seconds(), "session_buffer_bytes": float64(l.SessionBuffer),
+		"slow_after_seconds": l.SlowAfter.Seconds(), "replay_page": float64(l.ReplayPage), limitWriter: float64(l.WriterQueue),
+	} {
+		limits.WithLabelValues(name).Set(v)
+	}
+	m.reg.MustRegister(m.limitRefusals, limits)
 	m.reg.MustRegister(m.sessionsOpen, m.accepted, m.refused, m.connectsRefused, m.ackLatency, m.batchSize,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

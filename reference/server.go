@@ -44,6 +44,9 @@ type Config struct {
 	// Logger receives the server's logs; slog.Default() when nil. Tokens,
 	// connection strings, keys and message strings are never logged.
 	Logger *slog.Logger
+	// Limits bound what one client can make the server hold; zero fields
+	// take DefaultLimits.
+	Limits Limits
 	// Fault makes the server break one protocol rule on purpose, so the
 	// conformance specs can show they notice. Tests only; never set it in
 	// production (no binary exposes it).
@@ -56,10 +59,12 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	fault   fault.Fault
+	limits  Limits
 	store   Store
 	connKey connKey
 	metrics *metrics
 	hubs    *hubs
+	conns   *engineConns
 	writer  *writer
 	io      *sio.Server
 	http    *http.Server
@@ -79,6 +84,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		log:       cfg.Logger,
 		now:       cfg.Now,
 		fault:     cfg.Fault,
+		limits:    cfg.Limits.withDefaults(),
 		stop:      make(chan struct{}),
 		serveDone: make(chan struct{}),
 	}
@@ -128,24 +134,36 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 
-	s.metrics = newMetrics()
+	s.metrics = newMetrics(s.limits)
 	s.hubs = newHubs(s)
 	s.writer = newWriter(s)
 	s.io = sio.NewServer(nil, nil)
 	s.io.Use(s.authorize)
 	s.io.On("connection", s.onConnection)
+	// Socket.IO's own connect timeout only backs up HandshakeTimeout
+	// (handshakes.go): firing first, its graceful close would leave a polling
+	// connection, and a goroutine, waiting 30 s for the next poll.
+	s.io.SetConnectTimeout(2 * s.limits.HandshakeTimeout)
 	opts := sio.DefaultServerOptions()
 	opts.SetServeClient(false)
+	s.conns = newEngineConns(s)
+	engineIO := s.io.ServeHandler(opts)
+	s.io.Engine().On("connection", s.conns.opened)
+	conns := s.limitConns(s.ln)
 	s.http = &http.Server{
-		Handler:           s.newHandler(s.io.ServeHandler(opts), s.metrics.handler()),
-		ConnContext:       connContext,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		Handler:     s.newHandler(s.guardHandshakes(engineIO), s.metrics.handler()),
+		ConnContext: connContext,
+		ConnState:   conns.connState,
+		// Headers and body, and the whole response; long-polls and
+		// websockets get their own deadlines (timeouts.go).
+		ReadTimeout:  s.limits.ReadTimeout,
+		WriteTimeout: s.limits.WriteTimeout,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	go func() {
 		defer close(s.serveDone)
-		if err := s.http.Serve(batchListener{s.ln}); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.http.Serve(s.batchListener(conns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)
 		}
 	}()

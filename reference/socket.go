@@ -153,7 +153,7 @@ func (s *Server) messageKey(userID, chatID string) []byte {
 }
 
 // onConnection starts a session: `session` first (CON-1), then the replay
-// and live messages (CON-2).
+// and live messages (CON-2, replay.go).
 func (s *Server) onConnection(args ...any) {
 	sock, ok := args[0].(*sio.Socket)
 	if !ok {
@@ -166,21 +166,23 @@ func (s *Server) onConnection(args ...any) {
 	}
 	key := s.messageKey(g.userID, g.chat.ID)
 	signer, _ := wcp.NewSigner(key) // the key has the right size by construction
+	conn := s.conns.attach(sock.Conn())
 	ss := &session{
 		id:          newID("s_"),
 		chatID:      g.chat.ID,
 		workspaceID: g.chat.WorkspaceID,
 		userID:      g.userID,
 		sock:        sock,
+		conn:        conn,
 		signer:      signer,
 	}
-	ss.progress.Store(time.Now().UnixNano())
-	sock.Conn().On("drain", func(...any) { ss.progress.Store(time.Now().UnixNano()) })
+	conn.accept(ss)
 	s.metrics.sessionsOpen.Inc()
 	var endOnce sync.Once
 	end := func() {
 		endOnce.Do(func() {
 			s.hubs.leave(ss)
+			conn.release(ss)
 			s.metrics.sessionsOpen.Dec()
 		})
 	}
@@ -195,32 +197,34 @@ func (s *Server) onConnection(args ...any) {
 		end() // it went away before "disconnect" had a listener
 		return
 	}
-	if g.after == nil {
-		s.hubs.goLive(ss, 0)
-	}
 	s.log.Debug("session open", "session", ss.id, "chat", ss.chatID, "user", ss.userID)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if g.after != nil {
-			if err := s.hubs.replay(ctx, ss, *g.after); err != nil {
-				s.log.Error("replay", "session", ss.id, "err", err)
-				sock.Disconnect(false)
-				return
-			}
+		if s.revokedSinceCheck(ss) {
+			return
 		}
-		// A revoke that ran between the connect check and join could not
-		// see this session; checking again after join closes that window.
-		if _, err := s.checkAccess(ctx, ss); err != nil {
-			code := wcp.ErrorCode(err)
-			if code == wcp.CodeForbidden && s.fault == fault.NoRevoke {
-				return
-			}
-			if code == wcp.CodeChatNotFound || code == wcp.CodeForbidden {
-				s.hubs.revoke(func(o *session) bool { return o == ss }, code)
-			}
+		if err := s.hubs.catchUp(ss, g.after); err != nil {
+			s.log.Error("replay", "session", ss.id, "err", err)
+			sock.Disconnect(false)
 		}
 	}()
+}
+
+// revokedSinceCheck revokes ss if its access ended between the connect
+// check and its join: a revocation in that window could not see it. It runs
+// before the replay, so a revoked user is sent none of the history.
+func (s *Server) revokedSinceCheck(ss *session) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := s.checkAccess(ctx, ss)
+	code := wcp.ErrorCode(err)
+	if code == wcp.CodeForbidden && s.fault == fault.NoRevoke {
+		return false
+	}
+	if code == wcp.CodeChatNotFound || code == wcp.CodeForbidden {
+		s.hubs.revoke(func(o *session) bool { return o == ss }, code)
+		return true
+	}
+	return false
 }
 
 // checkAccess reports whether ss's user may still use its chat.

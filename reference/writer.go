@@ -33,13 +33,24 @@ type pending struct {
 // (a socket write per session), so there are several deliverers, each owning
 // the chats that hash to it: one chat's messages all go through one FIFO
 // deliverer, in seq order, while different chats fan out in parallel.
+//
+// The writer holds at most Limits.WriterQueue messages from submit to the
+// end of their delivery; past that, submit refuses (server busy).
 type writer struct {
 	s *Server
 
 	mu      sync.Mutex
 	queue   []*pending
+	held    int // accepted and not yet through a deliverer: queued, committing or delivering
 	closing bool
 	wake    chan struct{}
+
+	// limit bounds held (Limits.WriterQueue). It counts up to the end of
+	// delivery, not just to the commit, so that a fan-out slower than the
+	// database pushes back too instead of piling batches up behind the
+	// deliverers.
+	limit int
+	busy  *quietLimit // refusals past limit
 
 	lastSeq map[string]int64  // writer goroutine only
 	shards  []chan []*pending // committed messages, by chat
@@ -48,8 +59,14 @@ type writer struct {
 
 func newWriter(s *Server) *writer {
 	n := max(2, runtime.GOMAXPROCS(0))
+	limit := s.limits.WriterQueue
+	if limit <= 0 {
+		limit = DefaultLimits().WriterQueue
+	}
 	w := &writer{
 		s:       s,
+		limit:   limit,
+		busy:    s.quietLimit(limitWriter, "writer queue full, message refused"),
 		wake:    make(chan struct{}, 1),
 		lastSeq: make(map[string]int64),
 		shards:  make([]chan []*pending, n),
@@ -101,9 +118,16 @@ func (w *writer) hand(batch []*pending) {
 	}
 }
 
-var errShuttingDown = wcp.NewError(wcp.CodeInternal, "server shutting down")
+var (
+	errShuttingDown = wcp.NewError(wcp.CodeInternal, "server shutting down")
+	errBusy         = wcp.NewError(wcp.CodeInternal, "server busy")
+)
 
-// submit queues p for the next commit. It never blocks.
+// submit queues p for the next commit. It never blocks: when the writer
+// already holds its limit of messages (queued, committing or being
+// delivered), p is refused at once (errBusy) rather than queued. Senders faster than the database or the
+// fan-out would otherwise grow the queue, and the server's memory, without
+// bound; the refusal is their backpressure, and the session stays open.
 func (w *writer) submit(p *pending) {
 	w.mu.Lock()
 	if w.closing {
@@ -113,11 +137,28 @@ func (w *writer) submit(p *pending) {
 		}
 		return
 	}
+	if w.held >= w.limit {
+		w.mu.Unlock()
+		w.refuseBusy(p)
+		return
+	}
 	w.queue = append(w.queue, p)
+	w.held++
 	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
 	default:
+	}
+}
+
+// refuseBusy acknowledges p with errBusy: never stored, never delivered
+// (MSG-2). Every refusal counts in wcp_limit_refusals_total; a flood of them
+// logs a line a second (quietLimit).
+func (w *writer) refuseBusy(p *pending) {
+	w.s.metrics.refused.WithLabelValues(string(errBusy.Code)).Inc()
+	w.busy.hit("queue", w.limit, "chat", p.msg.ChatID)
+	if p.ack != nil {
+		p.ack([]any{wcp.Ack{Error: errBusy}}, nil)
 	}
 }
 
@@ -177,20 +218,36 @@ func (w *writer) commitLoop() {
 	}
 }
 
-// commit stores one batch; p.stored says which messages made it.
+// commit stores one batch; p.stored says which messages made it, p.err
+// why the others did not.
+//
+// A chat whose last seq cannot be read has its messages in this batch
+// refused (errCommit) and left out of the transaction: numbering them from
+// a guess would restart the chat at seq 1 (or collide with its stored
+// messages and fail every chat's messages with them). Its next message
+// reads the last seq again.
 func (w *writer) commit(batch []*pending) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	msgs := make([]wcp.Message, len(batch))
+	msgs := make([]wcp.Message, 0, len(batch))
+	sent := make([]*pending, 0, len(batch)) // batch's messages in msgs, same order
 	next := make(map[string]int64, 4)
-	for i, p := range batch {
+	unknown := make(map[string]bool) // chats whose last seq could not be read
+	for _, p := range batch {
 		chat := p.msg.ChatID
+		if unknown[chat] {
+			p.err = errCommit
+			continue
+		}
 		last, ok := next[chat]
 		if !ok {
 			if last, ok = w.lastSeq[chat]; !ok {
 				var err error
 				if last, err = w.s.store.LastSeq(ctx, chat); err != nil {
-					w.s.log.Error("last seq", "chat", chat, "err", err)
+					w.s.log.Error("last seq; the chat's messages in this commit are refused", "chat", chat, "err", err)
+					unknown[chat] = true
+					p.err = errCommit
+					continue
 				}
 			}
 		}
@@ -200,26 +257,30 @@ func (w *writer) commit(batch []*pending) {
 		}
 		p.msg.Seq = last + step
 		next[chat] = p.msg.Seq
-		msgs[i] = p.msg
+		msgs = append(msgs, p.msg)
+		sent = append(sent, p)
+	}
+	if len(msgs) == 0 {
+		return
 	}
 	stored, err := w.s.store.AppendMessages(ctx, msgs)
 	if err != nil {
-		w.s.log.Error("group commit failed", "messages", len(batch), "err", err)
+		w.s.log.Error("group commit failed", "messages", len(msgs), "err", err)
 		for chat := range next {
 			delete(w.lastSeq, chat)
 		}
-		for _, p := range batch {
+		for _, p := range sent {
 			p.err = errCommit
 		}
 		return
 	}
-	w.s.metrics.batchSize.Observe(float64(len(batch)))
+	w.s.metrics.batchSize.Observe(float64(len(msgs)))
 	if len(w.lastSeq) > maxSeqCache {
 		// Deleted and idle chats would otherwise stay forever; the cache
 		// refills from the database one LastSeq at a time.
 		clear(w.lastSeq)
 	}
-	for i, p := range batch {
+	for i, p := range sent {
 		p.stored = stored[i]
 		if p.stored {
 			w.lastSeq[p.msg.ChatID] = p.msg.Seq
@@ -262,5 +323,8 @@ func (w *writer) deliverLoop(in <-chan []*pending) {
 				w.s.hubs.publish(p.msg, p.ss)
 			}
 		}
+		w.mu.Lock()
+		w.held -= len(batch)
+		w.mu.Unlock()
 	}
 }

@@ -57,6 +57,7 @@ message keys or message strings.`
 // reference.Config.
 type serveFlags struct {
 	addr, db, secretFile, logLevel, logFormat string
+	limits                                    reference.Limits
 	// applyFault is the hidden --fault of test builds (serve_fault.go);
 	// in a normal build it changes nothing.
 	applyFault func(*reference.Config) error
@@ -79,6 +80,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.secretFile, "secret-file", "", "file with the connection-string secret as hex or base64 (default: $WCP_SECRET, else a generated secret kept in the --db path plus .secret)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	addLimitFlags(fl, &f.limits)
 	f.applyFault = addFaultFlag(fl)
 	return cmd
 }
@@ -96,7 +98,7 @@ func serve(cmd *cobra.Command, f serveFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := reference.Config{Addr: addr, DBPath: f.db, Secret: secret, Logger: logger}
+	cfg := reference.Config{Addr: addr, DBPath: f.db, Secret: secret, Logger: logger, Limits: f.limits}
 	if err := f.applyFault(&cfg); err != nil {
 		return err
 	}

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"github.com/spf13/pflag"
+
+	"github.com/wcp-project/wcp/reference"
+)
+
+// addLimitFlags adds a flag per reference.Limits field, defaulting to the
+// server's own defaults so --help shows them.
+func addLimitFlags(fl *pflag.FlagSet, l *reference.Limits) {
+	d := reference.DefaultLimits()
+	fl.IntVar(&l.MaxConns, "max-conns", d.MaxConns, "open TCP connections (HTTP and Socket.IO); more are closed at once")
+	fl.IntVar(&l.MaxPendingHandshakes, "max-pending-handshakes", d.MaxPendingHandshakes, "Engine.IO connections without a Socket.IO session yet")
+	fl.DurationVar(&l.HandshakeTimeout, "handshake-timeout", d.HandshakeTimeout, "time from the Engine.IO open to an accepted CONNECT")
+	fl.DurationVar(&l.ReadTimeout, "read-timeout", d.ReadTimeout, "time to read one HTTP request, headers and body")
+	fl.DurationVar(&l.WriteTimeout, "write-timeout", d.WriteTimeout, "time to write one HTTP response or socket frame")
+	fl.IntVar(&l.SessionBuffer, "session-buffer", d.SessionBuffer, "bytes queued for one socket before it counts as a slow receiver")
+	fl.DurationVar(&l.SlowAfter, "slow-after", d.SlowAfter, "how long a socket may stay over --session-buffer (or stop finishing writes) before it is disconnected")
+	fl.IntVar(&l.ReplayPage, "replay-page", d.ReplayPage, "stored messages a replay reads at once; the next page waits until the socket drained this one")
+	fl.IntVar(&l.WriterQueue, "writer-queue", d.WriterQueue, "messages waiting for their commit; more are refused (internal, server busy)")
+}

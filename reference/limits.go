@@ -1,0 +1,93 @@
+package reference
+
+import "time"
+
+// Limits bound what any one client can make the server hold: memory,
+// goroutines, file descriptors, time. Every limit has a wcp serve flag and
+// shows in /metrics, and a refusal because of one is visible: a code to
+// the client where the protocol has a place for it, a log line and a
+// counter (wcp_limit_refusals_total{limit=...}); the limits themselves are
+// the gauge wcp_limit{limit=...}. A zero field takes its default
+// (DefaultLimits).
+type Limits struct {
+	// MaxConns bounds open TCP connections, HTTP and Socket.IO together;
+	// past it new connections are closed at once.
+	MaxConns int
+	// MaxPendingHandshakes bounds Engine.IO connections that have no
+	// Socket.IO session yet (opened, no accepted CONNECT).
+	MaxPendingHandshakes int
+	// HandshakeTimeout is how long an Engine.IO connection may go without
+	// an accepted CONNECT before it is closed.
+	HandshakeTimeout time.Duration
+	// ReadTimeout bounds reading one HTTP request, headers and body.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing one HTTP response or one socket frame to
+	// a client that does not read.
+	WriteTimeout time.Duration
+	// SessionBuffer bounds the bytes queued for one socket and not yet
+	// written; a session over it for SlowAfter is a slow receiver and is
+	// disconnected.
+	SessionBuffer int
+	// SlowAfter is how long a socket may stay over SessionBuffer, or stop
+	// finishing writes, before it is ended as a slow receiver.
+	SlowAfter time.Duration
+	// ReplayPage is how many stored messages a replay (CON-2) reads from
+	// the database at once; the next page is read only when the socket has
+	// drained the last one.
+	ReplayPage int
+	// WriterQueue bounds messages accepted and not yet committed,
+	// acknowledged and delivered (so a slow fan-out pushes back too); past
+	// it new messages are refused (code internal, "server busy"). The bound
+	// is server-wide, not shared fairly between chats.
+	WriterQueue int
+}
+
+// DefaultLimits are the limits of a server that sets none: sized for the
+// 20,000 file descriptors of a default process here, messages of 16 KiB
+// and replays of any length.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxConns:             10000,
+		MaxPendingHandshakes: 1000,
+		HandshakeTimeout:     10 * time.Second,
+		ReadTimeout:          10 * time.Second,
+		WriteTimeout:         10 * time.Second,
+		SessionBuffer:        1 << 20,
+		SlowAfter:            15 * time.Second,
+		ReplayPage:           100,
+		WriterQueue:          10000,
+	}
+}
+
+// withDefaults fills the zero fields of l from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	set := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setD := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	set(&l.MaxConns, d.MaxConns)
+	set(&l.MaxPendingHandshakes, d.MaxPendingHandshakes)
+	setD(&l.HandshakeTimeout, d.HandshakeTimeout)
+	setD(&l.ReadTimeout, d.ReadTimeout)
+	setD(&l.WriteTimeout, d.WriteTimeout)
+	set(&l.SessionBuffer, d.SessionBuffer)
+	setD(&l.SlowAfter, d.SlowAfter)
+	set(&l.ReplayPage, d.ReplayPage)
+	set(&l.WriterQueue, d.WriterQueue)
+	return l
+}
+
+// limitHit records a refusal because of limit: the counter, and a log
+// line (at warn: an operator wants to know a limit is being reached, and
+// which).
+func (s *Server) limitHit(limit, what string, attrs ...any) {
+	s.metrics.limitRefusals.WithLabelValues(limit).Inc()
+	s.log.Warn(what, append([]any{"limit", limit}, attrs...)...)
+}
