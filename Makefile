@@ -1,10 +1,16 @@
 # Everyday targets. `make test` is the command CI runs (see .ci/run).
 GO ?= go
 
-.PHONY: test lint serve specs examples flake bench microbench fuzz image
+.PHONY: test lint serve specs examples flake bench soak microbench fuzz image
 
 # Runs of the suite per target for `make flake` (CI uses 2).
 N ?= 50
+
+# How long `make soak` runs, and where it writes (rss.csv, load.json,
+# load.log, summary.txt); SOAK_TIMEOUT bounds the whole `go test`.
+SOAK ?= 5m
+SOAK_OUT ?= soak
+SOAK_TIMEOUT ?= 2h
 
 # The tag `make image` gives the reference server's image.
 IMAGE ?= wcp:dev
@@ -41,6 +47,12 @@ flake:
 bench:
 	$(GO) build -o bin/wcp ./cmd/wcp
 	./bin/wcp load --senders 200 --chats 20 --inflight 1 --duration 10s --out bench.json
+
+## soak: wcp serve (the abuse suite's small limits) under honest load (wcp load, 200 msg/s) for SOAK while the attacks of reference/abuse take turns against it; RSS every 2 s in $(SOAK_OUT)/rss.csv, a summary (max RSS, RSS over time, acks/s, ack p99) at the end and in $(SOAK_OUT)/summary.txt
+soak:
+	$(GO) build -o bin/wcp ./cmd/wcp
+	WCP_SOAK=$(SOAK) WCP_SOAK_OUT=$(abspath $(SOAK_OUT)) WCP_BIN=$(abspath bin/wcp) \
+	  $(GO) test -run '^TestSoak$$' -count=1 -timeout $(SOAK_TIMEOUT) -v ./reference/abuse
 
 ## image: the reference server as a container image $(IMAGE) (default wcp:dev): a static binary in bin/, then docker build (see Dockerfile)
 image:
