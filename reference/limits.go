@@ -25,11 +25,10 @@ type Limits struct {
 	// a client that does not read.
 	WriteTimeout time.Duration
 	// SessionBuffer bounds the bytes queued for one socket and not yet
-	// written; a session over it for SlowAfter is a slow receiver and is
-	// disconnected.
+	// written; a socket over it is a slow receiver and is ended at once.
 	SessionBuffer int
-	// SlowAfter is how long a socket may stay over SessionBuffer, or stop
-	// finishing writes, before it is ended as a slow receiver.
+	// SlowAfter is how long a socket with bytes queued may go without a
+	// write finishing before it is ended as a slow receiver.
 	SlowAfter time.Duration
 	// ReplayPage is how many stored messages a replay (CON-2) reads from
 	// the database at once; the next page is read only when the socket has

@@ -16,7 +16,7 @@ func addLimitFlags(fl *pflag.FlagSet, l *reference.Limits) {
 	fl.DurationVar(&l.ReadTimeout, "read-timeout", d.ReadTimeout, "time to read one HTTP request, headers and body")
 	fl.DurationVar(&l.WriteTimeout, "write-timeout", d.WriteTimeout, "time to write one HTTP response or socket frame")
 	fl.IntVar(&l.SessionBuffer, "session-buffer", d.SessionBuffer, "bytes queued for one socket before it counts as a slow receiver")
-	fl.DurationVar(&l.SlowAfter, "slow-after", d.SlowAfter, "how long a socket may stay over --session-buffer (or stop finishing writes) before it is disconnected")
+	fl.DurationVar(&l.SlowAfter, "slow-after", d.SlowAfter, "how long a socket with bytes queued may go without a write finishing before it is disconnected")
 	fl.IntVar(&l.ReplayPage, "replay-page", d.ReplayPage, "stored messages a replay reads at once; the next page waits until the socket drained this one")
 	fl.IntVar(&l.WriterQueue, "writer-queue", d.WriterQueue, "messages waiting for their commit; more are refused (internal, server busy)")
 }
