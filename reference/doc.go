@@ -137,35 +137,35 @@
 // Socket.IO. What each Engine.IO connection has queued and not yet written
 // is measured from the engine's own events (sendqueue.go, and "Slow
 // consumers" above): over SessionBuffer (1 MiB) the connection is ended at
-// once, and with something queued and no write finished for SlowAfter
-// (15 s) too; a websocket write blocked for WriteTimeout (10 s) closes its
-// connection (batchconn.go). Both end it without a DISCONNECT, and the
-// client recovers with `after`. A replay reads ReplayPage (100) messages
-// at a time and writes them only as the socket drains (replay.go). At most
+// once, and with something queued and no write finished for SlowAfter (15 s)
+// too; a websocket write blocked for WriteTimeout (10 s) closes its
+// connection (batchconn.go). None gets a DISCONNECT; the client recovers
+// with `after`. A replay reads ReplayPage (100) messages at a time and
+// writes them only as the socket drains (replay.go). At most
 // MaxPendingHandshakes (1,000) connections are open without a session; a
 // handshake past that is refused before the engine sees it, 503 with the
 // JSON error body, and a connection without a session for HandshakeTimeout
 // (10 s) is closed, discarding what it has queued (handshakes.go). They
 // count as session_buffer, write_timeout, pending_handshakes and
-// handshake_timeout. The budget: a pending handshake costs about 11 KiB of
-// heap and two goroutines (the engine's ping timer, Socket.IO's connect
-// timer), about 27 KiB with their stacks, so the 1,000 hold under 30 MiB;
-// an idle session costs about 40 KiB and two goroutines. A session holds
-// on top, at most: its send queue, SessionBuffer plus the packet that
+// handshake_timeout. The budget: a pending handshake costs about 30 KiB and
+// two goroutines (the engine's ping timer, Socket.IO's connect timer; 1,000
+// measured 29 MB of RSS), so the 1,000 hold about 30 MiB; an idle session
+// costs about 60 KiB and two goroutines (1,000 measured 58 MB). A session
+// holds on top, at most: its send queue, SessionBuffer plus the packet that
 // crossed it (a message is at most about 96 KiB encoded); batchConn's
 // 256 KiB; the frame it is sending us, up to the engine's maxHttpBufferSize
 // of 1 MB; and while it catches up, half of SessionBuffer queued, the live
 // messages published meanwhile (up to SessionBuffer, encoded bytes the
 // chat's sessions share) and one page of stored messages (100 of at most
 // 16 KiB). That is about 2.5 MiB for a live session and 4.5 MiB for one
-// catching up at the defaults, worst case, plus the kernel's socket
-// buffers outside the heap, for at most SlowAfter or WriteTimeout before a
-// session that stops reading is ended. 10,000 connections could so hold
-// 25 to 45 GiB at worst: as for HTTP, size --max-conns (and
-// --session-buffer) to the memory at hand. SessionBuffer should also stay
-// well above the largest burst a chat sends at once: a burst of more than
-// about ten of the largest messages already puts every session of the chat
-// over the default 1 MiB, however fast it reads.
+// catching up at the defaults, worst case, plus the kernel's socket buffers
+// outside the heap, for at most SlowAfter or WriteTimeout once it stops
+// reading. So 10,000 connections could hold 25 to 45 GiB at worst: as for
+// HTTP, size --max-conns (and --session-buffer) to the memory at hand.
+// SessionBuffer should also stay well above the largest burst a chat sends
+// at once: a burst of more than about ten of the largest messages already
+// puts every session of the chat over the default 1 MiB, however fast it
+// reads.
 //
 // # Shutdown
 //

@@ -69,7 +69,7 @@ func packetLen(p *packet.Packet) int {
 // created is the engine's "packetCreate": a packet joins the write buffer.
 // A socket is ended as soon as its queue goes over the limit, but a packet
 // that finds the queue empty is always taken, however large, so that no
-// single message (up to about 97 KiB encoded) can end a session on its own.
+// single message (up to about 96 KiB encoded) can end a session on its own.
 func (q *sendQueue) created(args ...any) {
 	p, _ := args[0].(*packet.Packet)
 	n := packetLen(p)
