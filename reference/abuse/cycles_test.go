@@ -26,13 +26,8 @@ const (
 func TestConnectCycles(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	srv := startServer(t)
-	w := newWorld(t, ctx, srv)
-	h := startHonest(t, ctx, w)
-	wt := watch(t, srv)
-	connectCycles(t, ctx, target{w: w})
-	wt.check(t, budget{rss: 100 << 20, goroutines: 150, settled: 60})
-	h.check(t)
+	w := newWorld(t, ctx, startServer(t))
+	underAttack(t, ctx, target{w: w}, connectCycles, budget{rss: 100 << 20, goroutines: 150, settled: 60})
 }
 
 func connectCycles(t testing.TB, ctx context.Context, tg target) {

@@ -19,13 +19,8 @@ import (
 func TestFloodNeverRead(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	srv := startServer(t)
-	w := newWorld(t, ctx, srv)
-	h := startHonest(t, ctx, w)
-	wt := watch(t, srv)
-	floodNeverRead(t, ctx, target{w: w})
-	wt.check(t, budget{rss: 100 << 20, goroutines: 150, settled: 60})
-	h.check(t)
+	w := newWorld(t, ctx, startServer(t))
+	underAttack(t, ctx, target{w: w}, floodNeverRead, budget{rss: 100 << 20, goroutines: 150, settled: 60})
 }
 
 func floodNeverRead(t testing.TB, ctx context.Context, tg target) {

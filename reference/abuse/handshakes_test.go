@@ -28,14 +28,9 @@ const (
 func TestHandshakeStorm(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	srv := startServer(t)
-	w := newWorld(t, ctx, srv)
-	h := startHonest(t, ctx, w)
-	wt := watch(t, srv)
-	handshakeStorm(t, ctx, target{w: w})
+	w := newWorld(t, ctx, startServer(t))
 	// At most 500 pending, a few goroutines each.
-	wt.check(t, budget{rss: 150 << 20, goroutines: 2000, settled: 60})
-	h.check(t)
+	underAttack(t, ctx, target{w: w}, handshakeStorm, budget{rss: 150 << 20, goroutines: 2000, settled: 60})
 }
 
 func handshakeStorm(t testing.TB, ctx context.Context, tg target) {

@@ -19,11 +19,7 @@ func TestHistoryNeverRead(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	w, chat := history(t, ctx)
-	h := startHonest(t, ctx, w)
-	wt := watch(t, w.srv)
-	historyNeverRead(t, ctx, target{w: w, history: chat})
-	wt.check(t, budget{rss: 100 << 20, goroutines: 150, settled: 60})
-	h.check(t)
+	underAttack(t, ctx, target{w: w, history: chat}, historyNeverRead, budget{rss: 100 << 20, goroutines: 150, settled: 60})
 }
 
 func historyNeverRead(t testing.TB, ctx context.Context, tg target) {

@@ -23,13 +23,9 @@ func TestReplayNeverRead(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	w, chat := history(t, ctx)
-	h := startHonest(t, ctx, w)
-	wt := watch(t, w.srv)
-	replayNeverRead(t, ctx, target{w: w, history: chat})
 	// 4 x (a replay page of 50 x 96 KiB + 1 MiB of session buffer) is
 	// ~24 MiB over the ~35 MiB an idle server holds.
-	wt.check(t, budget{rss: 128 << 20, goroutines: 150, settled: 60})
-	h.check(t)
+	underAttack(t, ctx, target{w: w, history: chat}, replayNeverRead, budget{rss: 128 << 20, goroutines: 150, settled: 60})
 }
 
 func replayNeverRead(t testing.TB, ctx context.Context, tg target) {

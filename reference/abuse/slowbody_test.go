@@ -20,15 +20,9 @@ const slowBodyConns = 1000
 func TestSlowBodies(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	srv := startServer(t)
-	w := newWorld(t, ctx, srv)
-	h := startHonest(t, ctx, w)
-	wt := watch(t, srv)
-
-	slowBodies(t, ctx, target{w: w})
+	w := newWorld(t, ctx, startServer(t))
 	// A goroutine a request, and then some.
-	wt.check(t, budget{rss: 100 << 20, goroutines: slowBodyConns + 500, settled: 60})
-	h.check(t)
+	underAttack(t, ctx, target{w: w}, slowBodies, budget{rss: 100 << 20, goroutines: slowBodyConns + 500, settled: 60})
 }
 
 func slowBodies(t testing.TB, ctx context.Context, tg target) {

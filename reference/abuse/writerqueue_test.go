@@ -30,13 +30,8 @@ const (
 func TestWriterQueueFlood(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	srv := startServer(t, fmt.Sprintf("--writer-queue=%d", floodQueueCap))
-	w := newWorld(t, ctx, srv)
-	h := startHonest(t, ctx, w)
-	wt := watch(t, srv)
-	writerFlood(t, ctx, target{w: w})
-	wt.check(t, budget{rss: 100 << 20, goroutines: 150, settled: 60})
-	refused := h.check(t)
+	w := newWorld(t, ctx, startServer(t, fmt.Sprintf("--writer-queue=%d", floodQueueCap)))
+	refused := underAttack(t, ctx, target{w: w}, writerFlood, budget{rss: 100 << 20, goroutines: 150, settled: 60})
 	// The queue is the server's, not the chat's: a flood in one chat can
 	// get an honest message in another refused busy too.
 	t.Logf("the honest client in another chat had %d of its messages refused busy", refused[wcp.CodeInternal])
