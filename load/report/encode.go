@@ -112,6 +112,9 @@ func Merge(rs ...*Result) (*Result, error) {
 			out.LastAck = r.LastAck
 		}
 	}
+	out.Scenario = rs[0].Scenario
+	out.Populations = mergePopulations(rs)
+	out.Reconnects = mergeReconnects(rs)
 	ids := make([]string, 0, len(runIDs))
 	for id := range runIDs {
 		ids = append(ids, id)

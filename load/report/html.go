@@ -202,6 +202,8 @@ func WriteHTML(w io.Writer, r *Result) error {
 			fmtDur(h.Quantile(99)), fmtDur(h.Quantile(99.9)), fmtDur(h.Max()))
 	}
 	b.WriteString("</table>")
+	b.WriteString(htmlPopulations(r))
+	b.WriteString(htmlReconnects(r))
 
 	// Time series.
 	var x []float64

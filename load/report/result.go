@@ -63,6 +63,14 @@ type Result struct {
 	Series     []Second         `json:"series"`
 	SelfChecks []SelfCheck      `json:"self_checks"`
 
+	// Scenario names the scenario of a run made of populations (empty for
+	// a run described by flags alone); Populations and Reconnects are
+	// what each population and each source of reconnects (churn, storms)
+	// measured. All three are absent from results that predate them.
+	Scenario    string       `json:"scenario,omitempty"`
+	Populations []Population `json:"populations,omitempty"`
+	Reconnects  []Reconnects `json:"reconnects,omitempty"`
+
 	// Valid is false when any generator was its own bottleneck: its
 	// numbers describe the generator, not the server.
 	Valid bool `json:"valid"`
@@ -138,6 +146,7 @@ func (r *Result) Judge() {
 	if c.BadAcks > 0 || c.BadDeliveries > 0 {
 		r.Failures = append(r.Failures, fmt.Sprintf("%d acks and %d deliveries broke the contract's shape", c.BadAcks, c.BadDeliveries))
 	}
+	r.judgeReconnects()
 	if r.Failures == nil {
 		r.Failures = []string{}
 	}

@@ -117,6 +117,8 @@ func WriteText(w io.Writer, r *Result) error {
 	}
 	tw.Flush()
 	b.WriteString("\n")
+	writePopulations(&b, r)
+	writeReconnects(&b, r)
 	for _, sc := range r.SelfChecks {
 		verdict := "valid"
 		if !sc.Valid {
