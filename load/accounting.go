@@ -105,6 +105,18 @@ func (s *seqSet) countMissing(want *seqSet, upTo int64) int64 {
 	return missing
 }
 
+// countMissingIn counts members of want in [lo, hi] that are not in s.
+func (s *seqSet) countMissingIn(want *seqSet, lo, hi int64) int64 {
+	var clipped seqSet
+	for _, w := range want.iv {
+		a, b := max(w.lo, lo), min(w.hi, hi)
+		if a <= b {
+			clipped.iv = append(clipped.iv, interval{a, b})
+		}
+	}
+	return s.countMissing(&clipped, hi)
+}
+
 // chatBook is one chat's accepted seqs, shared by the chat's senders.
 type chatBook struct {
 	mu    sync.Mutex

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/load/report"
+	"github.com/wcp-project/wcp/load/scenario"
 	"github.com/wcp-project/wcp/wire"
 )
 
@@ -67,6 +68,12 @@ type Config struct {
 	// Progress is told about setup steps and every second of sending
 	// (nil: nothing is).
 	Progress Progress
+	// Scenario, when set, describes the run as populations of users
+	// (load/scenario): it says who sits in which chat, who sends how often
+	// and how much, who reads slowly, and which sessions drop and
+	// reconnect. Senders, Chats, Rate, Stages, Inflight and Duration are
+	// then left zero; BodyBytes applies to populations without a body.
+	Scenario *scenario.Scenario
 }
 
 // Progress receives a run's progress; its methods are called from several
@@ -165,6 +172,48 @@ func (c Config) Validate() error {
 	} else if _, err := wire.EndpointURL(c.Target, wire.WebSocket); err != nil {
 		bad("target", "%v", err)
 	}
+	if c.Scenario != nil {
+		c.validateScenario(bad)
+	} else {
+		c.validateCrowd(bad)
+	}
+	if c.BodyBytes < minBody || c.BodyBytes > wcp.MaxBodyBytes {
+		bad("body-bytes", "body-bytes must be in %d..%d (the body carries a %d-byte send-time tag), got %d", minBody, wcp.MaxBodyBytes, minBody, c.BodyBytes)
+	}
+	if c.ConnectRate < 0 {
+		bad("connect-rate", "connect-rate must not be negative, got %v", c.ConnectRate)
+	}
+	if c.ConnectConcurrency < 1 || c.SetupConcurrency < 1 {
+		bad("connect-concurrency", "connect-concurrency and setup-concurrency must be at least 1, got %d and %d", c.ConnectConcurrency, c.SetupConcurrency)
+	}
+	if c.TTL != 0 && (c.TTL < wcp.MinTTLSeconds || c.TTL > wcp.MaxTTLSeconds) {
+		bad("ttl", "ttl must be in %d..%d seconds, got %d", wcp.MinTTLSeconds, wcp.MaxTTLSeconds, c.TTL)
+	}
+	if c.Forged < 0 || c.Forged > 1 {
+		bad("forged-ratio", "forged-ratio must be in 0..1, got %v", c.Forged)
+	}
+	if c.AckTimeout <= 0 || c.ConnectTimeout <= 0 {
+		bad("ack-timeout", "ack-timeout and connect-timeout must be positive, got %v and %v", c.AckTimeout, c.ConnectTimeout)
+	}
+	if c.Grace < 0 {
+		bad("grace", "grace must not be negative, got %v", c.Grace)
+	}
+	switch {
+	case c.Shard.Count < 1 || c.Shard.Index < 0 || c.Shard.Index >= c.Shard.Count:
+		bad("shard", "shard %d/%d: index must be in 0..%d", c.Shard.Index, c.Shard.Count, c.Shard.Count-1)
+	case c.totalChats() >= 1 && c.totalChats() < c.Shard.Count:
+		bad("shard", "%d shards need at least %d chats (each chat lives in one shard)", c.Shard.Count, c.Shard.Count)
+	case c.Shard.Count > 1 && c.RunID == "":
+		bad("run-id", "--shard with n > 1 needs --run-id, the name its shards share")
+	}
+	if len(errs) > 0 {
+		return &ConfigError{Problems: errs}
+	}
+	return nil
+}
+
+// validateCrowd checks the settings of a run of flags: one uniform crowd.
+func (c Config) validateCrowd(bad func(setting, f string, a ...any)) {
 	if c.Senders < 1 {
 		bad("senders", "senders must be at least 1, got %d", c.Senders)
 	}
@@ -193,39 +242,34 @@ func (c Config) Validate() error {
 	} else if c.Duration <= 0 {
 		bad("duration", "duration must be positive, got %v", c.Duration)
 	}
-	if c.BodyBytes < minBody || c.BodyBytes > wcp.MaxBodyBytes {
-		bad("body-bytes", "body-bytes must be in %d..%d (the body carries a %d-byte send-time tag), got %d", minBody, wcp.MaxBodyBytes, minBody, c.BodyBytes)
+}
+
+// validateScenario checks a scenario run: the scenario replaces the
+// crowd's settings.
+func (c Config) validateScenario(bad func(setting, f string, a ...any)) {
+	for _, x := range []struct {
+		name string
+		set  bool
+	}{{"senders", c.Senders != 0}, {"chats", c.Chats != 0}, {"rate", c.Rate != 0 || len(c.Stages) > 0},
+		{"inflight", c.Inflight != 0}, {"duration", c.Duration != 0}} {
+		if x.set {
+			bad(x.name, "%s and a scenario exclude each other: the scenario says who sends, where and for how long", x.name)
+		}
 	}
-	if c.ConnectRate < 0 {
-		bad("connect-rate", "connect-rate must not be negative, got %v", c.ConnectRate)
+	if err := c.Scenario.Validate(); err != nil {
+		bad("scenario", "scenario: %v", err)
 	}
-	if c.ConnectConcurrency < 1 || c.SetupConcurrency < 1 {
-		bad("connect-concurrency", "connect-concurrency and setup-concurrency must be at least 1, got %d and %d", c.ConnectConcurrency, c.SetupConcurrency)
+}
+
+func (c Config) totalChats() int {
+	if c.Scenario == nil {
+		return c.Chats
 	}
-	if c.TTL != 0 && (c.TTL < wcp.MinTTLSeconds || c.TTL > wcp.MaxTTLSeconds) {
-		bad("ttl", "ttl must be in %d..%d seconds, got %d", wcp.MinTTLSeconds, wcp.MaxTTLSeconds, c.TTL)
+	n := 0
+	for _, g := range c.Scenario.Chats {
+		n += g.Count
 	}
-	if c.Forged < 0 || c.Forged > 1 {
-		bad("forged-ratio", "forged-ratio must be in 0..1, got %v", c.Forged)
-	}
-	if c.AckTimeout <= 0 || c.ConnectTimeout <= 0 {
-		bad("ack-timeout", "ack-timeout and connect-timeout must be positive, got %v and %v", c.AckTimeout, c.ConnectTimeout)
-	}
-	if c.Grace < 0 {
-		bad("grace", "grace must not be negative, got %v", c.Grace)
-	}
-	switch {
-	case c.Shard.Count < 1 || c.Shard.Index < 0 || c.Shard.Index >= c.Shard.Count:
-		bad("shard", "shard %d/%d: index must be in 0..%d", c.Shard.Index, c.Shard.Count, c.Shard.Count-1)
-	case c.Chats >= 1 && c.Chats < c.Shard.Count:
-		bad("shard", "%d shards need at least %d chats (each chat lives in one shard)", c.Shard.Count, c.Shard.Count)
-	case c.Shard.Count > 1 && c.RunID == "":
-		bad("run-id", "--shard with n > 1 needs --run-id, the name its shards share")
-	}
-	if len(errs) > 0 {
-		return &ConfigError{Problems: errs}
-	}
-	return nil
+	return n
 }
 
 // settings echoes c into a result.
@@ -235,6 +279,9 @@ func (c *Config) settings() report.Settings {
 		Rate: c.Rate, Inflight: c.Inflight, Duration: c.SendDuration().String(),
 		BodyBytes: c.BodyBytes, ConnectRate: c.ConnectRate, TTL: c.TTL, Forged: c.Forged,
 		AckTimeout: c.AckTimeout.String(), Grace: c.Grace.String(),
+	}
+	if sc := c.Scenario; sc != nil {
+		s.Senders, s.Chats = sc.Users, c.totalChats()
 	}
 	var parts []string
 	for _, st := range c.Stages {
@@ -246,6 +293,9 @@ func (c *Config) settings() report.Settings {
 
 // SendDuration is how long sending lasts: Duration, or the sum of Stages.
 func (c *Config) SendDuration() time.Duration {
+	if c.Scenario != nil {
+		return c.Scenario.Duration
+	}
 	if len(c.Stages) > 0 {
 		var d time.Duration
 		for _, s := range c.Stages {

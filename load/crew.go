@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wcp-project/wcp/load/report"
+	"github.com/wcp-project/wcp/load/scenario"
 )
 
 // crew is what the sessions of a run share, and all that a session sees of
@@ -43,18 +44,19 @@ func newCrew(cfg *Config, m *report.Metrics) *crew {
 		closedLoop: cfg.Inflight > 0,
 		forged:     cfg.Forged,
 		bodyBytes:  cfg.BodyBytes,
-		pad:        strings.Repeat(".", cfg.BodyBytes),
+		pad:        strings.Repeat(".", padBytes(cfg)),
 	}
 }
 
 // now is nanoseconds since the send start (monotonic).
 func (c *crew) now() int64 { return int64(time.Since(c.start)) }
 
-// body is a message body intended at offset at: its tag, then padding.
-func (c *crew) body(at int64, forged bool) string {
+// body is a message body of n bytes intended at offset at: its tag, then
+// padding.
+func (c *crew) body(at int64, forged bool, n int) string {
 	var tmp [32]byte
 	t := appendTag(tmp[:0], at, forged)
-	return string(t) + c.pad[:c.bodyBytes-len(t)]
+	return string(t) + c.pad[:n-len(t)]
 }
 
 // sawAck moves lastAck forward to t.
@@ -138,4 +140,12 @@ func (w *workers) end() {
 		w.stop()
 	}
 	w.group.Wait()
+}
+
+// padBytes is the longest body the run sends.
+func padBytes(cfg *Config) int {
+	if cfg.Scenario != nil {
+		return max(cfg.BodyBytes, scenario.MaxBodyBytes)
+	}
+	return cfg.BodyBytes
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/wcp-project/wcp/client"
 	"github.com/wcp-project/wcp/load/report"
+	"github.com/wcp-project/wcp/load/scenario"
+	"github.com/wcp-project/wcp/wire"
 )
 
 // runner is one run's state: its plan, the world setup built, the sessions
@@ -23,6 +25,12 @@ type runner struct {
 	crew     *crew
 	books    []*chatBook // parallel to plan.Chats
 	sessions []*session
+	wsURL    string
+
+	// A scenario run's layout, populations and sources of reconnects.
+	layout  *scenario.Layout
+	pops    []*population
+	sources []*source
 
 	nmu   sync.Mutex
 	notes []string
@@ -79,16 +87,21 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 
 // newRunner plans cfg's shard; cfg must be valid.
 func newRunner(cfg Config) (*runner, error) {
-	plan, err := Split(cfg.Senders, cfg.Chats, cfg.Shard)
+	wsURL, err := wire.EndpointURL(cfg.Target, wire.WebSocket)
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{
-		cfg:  cfg,
-		plan: plan,
-		prog: cfg.Progress,
-		crew: newCrew(&cfg, report.NewMetrics(4*runtime.GOMAXPROCS(0))),
+	stripes := 4 * runtime.GOMAXPROCS(0)
+	r := &runner{cfg: cfg, prog: cfg.Progress, wsURL: wsURL, crew: newCrew(&cfg, report.NewMetrics(stripes))}
+	if sc := cfg.Scenario; sc != nil {
+		l := sc.Layout()
+		r.layout = &l
+		r.plan = splitLayout(&l, cfg.Shard)
+		r.pops = newPopulations(sc, &l, r.plan, stripes)
+	} else if r.plan, err = Split(cfg.Senders, cfg.Chats, cfg.Shard); err != nil {
+		return nil, err
 	}
+	plan := r.plan
 	for range plan.Chats {
 		r.books = append(r.books, &chatBook{})
 	}
@@ -189,14 +202,19 @@ func (r *runner) send(ctx context.Context) sending {
 	bgwg.Go(func() { r.seconds(bg) })
 	sendCtx, stopSend := context.WithTimeout(ctx, r.cfg.SendDuration())
 	c.sending.Store(true)
-	if r.cfg.Inflight > 0 {
+	bounced := r.disrupt(sendCtx, ctx)
+	switch {
+	case r.cfg.Scenario != nil:
+		r.paceScenario(sendCtx)
+		<-sendCtx.Done()
+	case r.cfg.Inflight > 0:
 		for _, ss := range r.sessions {
 			for range r.cfg.Inflight {
 				ss.enqueue(0)
 			}
 		}
 		<-sendCtx.Done()
-	} else {
+	default:
 		// The schedule ends by itself; only the caller's cancellation cuts
 		// it short. A pacer running late still sends every scheduled
 		// message (late, and measured as such) rather than drop the tail.
@@ -204,6 +222,7 @@ func (r *runner) send(ctx context.Context) sending {
 	}
 	c.sending.Store(false)
 	stopSend()
+	bounced() // reconnects still under way finish before the drain
 	s.end = time.Now()
 	s.cpu = cpuTime() - cpu0
 
@@ -226,6 +245,7 @@ func (r *runner) account(res *report.Result, s sending) {
 	for _, ss := range r.sessions {
 		byBook[ss.book] = append(byBook[ss.book], ss)
 	}
+	audits := map[*session]Audit{}
 	for _, b := range r.books {
 		sets := []*seqSet{&b.acked}
 		for _, ss := range byBook[b] {
@@ -234,6 +254,7 @@ func (r *runner) account(res *report.Result, s sending) {
 		c.SeqGaps += seqHoles(sets)
 		for _, ss := range byBook[b] {
 			a := ss.audit()
+			audits[ss] = a
 			c.Expected += a.Expected
 			c.Lost += a.Lost
 			c.AfterDisconnect += a.AfterDisconnect
@@ -253,6 +274,14 @@ func (r *runner) account(res *report.Result, s sending) {
 	res.Series = crew.m.Series()
 	res.End = time.Now().UTC()
 	res.Notes = r.notes
+	if sc := r.cfg.Scenario; sc != nil {
+		res.Scenario = sc.Name
+		if res.Scenario == "" {
+			res.Scenario = "unnamed"
+		}
+		res.Populations = r.populations(audits)
+		res.Reconnects = r.reconnects()
+	}
 	if n := crew.revoked.Load(); n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d sessions were revoked by the server", n))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -11,7 +12,6 @@ import (
 
 	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
-	"github.com/wcp-project/wcp/wire"
 )
 
 // world is what setup built for one shard: an owner, a workspace, the
@@ -92,17 +92,22 @@ func setup(ctx context.Context, cfg *Config, plan Plan, api *client.Client) (*wo
 	if err != nil {
 		return nil, err
 	}
-	type slot struct{ k, j int }
-	var slots []slot
-	for k, ss := range plan.Senders {
-		for j := range ss {
-			slots = append(slots, slot{k, j})
+	// One user per distinct index: in a scenario a user may sit in
+	// several chats.
+	var ids []int
+	at := map[int]int{}
+	for _, ss := range plan.Senders {
+		for _, g := range ss {
+			if _, ok := at[g]; !ok {
+				at[g] = len(ids)
+				ids = append(ids, g)
+			}
 		}
 	}
-	step = cfg.Progress.Begin("users", len(slots))
-	err = forEach(ctx, len(slots), cfg.SetupConcurrency, func(ctx context.Context, i int) error {
-		sl := slots[i]
-		g := plan.Senders[sl.k][sl.j]
+	users := make([]wcp.User, len(ids))
+	step = cfg.Progress.Begin("users", len(ids))
+	err = forEach(ctx, len(ids), cfg.SetupConcurrency, func(ctx context.Context, i int) error {
+		g := ids[i]
 		u, err := api.CreateUser(ctx, clipName(fmt.Sprintf("%s sender %d", tag, g)))
 		if err != nil {
 			return fmt.Errorf("setup: create user for sender %d: %w", g, err)
@@ -110,13 +115,19 @@ func setup(ctx context.Context, cfg *Config, plan Plan, api *client.Client) (*wo
 		if err := oc.AddMember(ctx, ws.ID, u.ID); err != nil {
 			return fmt.Errorf("setup: add sender %d as member: %w", g, err)
 		}
-		w.users[sl.k][sl.j] = u
-		w.clients[sl.k][sl.j] = api.WithToken(u.Token)
+		users[i] = u
 		step(1)
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	for k, ss := range plan.Senders {
+		for j, g := range ss {
+			u := users[at[g]]
+			w.users[k][j] = u
+			w.clients[k][j] = api.WithToken(u.Token)
+		}
 	}
 	return w, nil
 }
@@ -134,10 +145,6 @@ func clipName(s string) string {
 func (r *runner) connectAll(ctx context.Context, w *world) error {
 	plan := r.plan
 	m := r.crew.m
-	wsURL, err := wire.EndpointURL(r.cfg.Target, wire.WebSocket)
-	if err != nil {
-		return err
-	}
 	var lim *rate.Limiter
 	if r.cfg.ConnectRate > 0 {
 		lim = rate.NewLimiter(rate.Limit(r.cfg.ConnectRate), 1)
@@ -151,7 +158,7 @@ func (r *runner) connectAll(ctx context.Context, w *world) error {
 	}
 	sessions := make([]*session, len(slots))
 	step := r.cfg.Progress.Begin("connect", len(slots))
-	err = forEach(ctx, len(slots), r.cfg.ConnectConcurrency, func(ctx context.Context, i int) error {
+	err := forEach(ctx, len(slots), r.cfg.ConnectConcurrency, func(ctx context.Context, i int) error {
 		if lim != nil {
 			if err := lim.Wait(ctx); err != nil {
 				return err
@@ -168,7 +175,7 @@ func (r *runner) connectAll(ctx context.Context, w *world) error {
 			return ctx.Err()
 		}
 		t1 := time.Now()
-		wr, info, err := dial(ctx, wsURL, wcp.Auth{ChatID: chat.ID, ConnectionString: cs.ConnectionString}, r.cfg.ConnectTimeout)
+		wr, info, err := dial(ctx, r.wsURL, wcp.Auth{ChatID: chat.ID, ConnectionString: cs.ConnectionString}, r.cfg.ConnectTimeout)
 		if err != nil {
 			m.RecordConnect(i, time.Since(t1), codeOf(err))
 			r.note(fmt.Sprintf("connect sender %d: %v", plan.Senders[sl.k][sl.j], err))
@@ -182,10 +189,17 @@ func (r *runner) connectAll(ctx context.Context, w *world) error {
 			return ctx.Err()
 		}
 		m.RecordConnect(i, time.Since(t1), "")
-		s := &session{crew: r.crew, key: i, chatID: chat.ID, book: r.books[sl.k], w: wr, info: info, signer: signer, dead: make(chan struct{})}
+		s := &session{crew: r.crew, key: i, chatID: chat.ID, book: r.books[sl.k], api: w.clients[sl.k][sl.j]}
+		s.setConnString(cs)
+		if r.layout != nil {
+			s.pop = r.pops[r.layout.UserPop[plan.Senders[sl.k][sl.j]]]
+			s.rng = rand.New(rand.NewPCG(uint64(r.cfg.Scenario.Seed), uint64(plan.Senders[sl.k][sl.j])<<20|uint64(i)))
+		}
+		l := newLink(wr, info, signer)
+		s.link.Store(l)
 		s.alive.Store(true)
 		sessions[i] = s
-		go s.read()
+		go s.read(l)
 		return nil
 	})
 	for _, s := range sessions {

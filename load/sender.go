@@ -2,12 +2,14 @@ package load
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/wcp-project/wcp"
+	"github.com/wcp-project/wcp/client"
 	"github.com/wcp-project/wcp/load/report"
 	"github.com/wcp-project/wcp/wire"
 )
@@ -21,15 +23,27 @@ type session struct {
 	key    int // local index: metrics stripe and dispatch slot
 	chatID string
 	book   *chatBook
-	w      *conn
-	info   wcp.Session
-	signer *wcp.Signer
+	link   atomic.Pointer[link] // the current connection
+	// pop is the session's population in a scenario run (nil: a run of
+	// flags, one uniform crowd); rng, worker-only, draws its body sizes.
+	pop *population
+	rng *rand.Rand
+	// Renewing the connection string, as a reconnecting client does.
+	api       *client.Client
+	cs        wcp.ConnectionString
+	csExpires time.Time
+	// bouncing: a churn or storm is reconnecting this session.
+	bouncing atomic.Bool
+	// nextRead is when a slow reader may read its next message (reader-only).
+	nextRead time.Time
 
 	qmu       sync.Mutex
 	queue     []int64 // intended offsets (ns since the send start)
 	scheduled bool
 
-	// Worker-only state (one worker at a time, ordered by qmu).
+	// Worker-only state (one worker at a time, ordered by qmu). Nonces
+	// and ack ids run on across reconnects: gaps are allowed, and an old
+	// link's late ack can never settle a new link's message.
 	nonce int64
 	ackID uint64
 	frame []byte
@@ -37,11 +51,12 @@ type session struct {
 	pmu     sync.Mutex
 	pending []pending
 
-	// Reader-only until the reader has exited.
+	// Reader-only until the reader has exited (one link's reader at a
+	// time: a reconnect starts the next one after the last has exited).
 	in      inbox
+	seams   []seamRecord
 	highest atomic.Int64 // in.highest, readable by the drain loop
 	alive   atomic.Bool
-	dead    chan struct{} // closed when the reader exits
 	// diedEarly: the session had ended before the run closed it.
 	diedEarly bool
 }
@@ -114,14 +129,15 @@ func (s *session) drain() {
 func (s *session) emit(at int64) {
 	c := s.crew
 	if !s.alive.Load() {
-		c.unsent.Add(1)
+		s.unsent()
 		return
 	}
+	l := s.link.Load()
 	forged := c.forge()
 	s.nonce++
 	s.ackID++
-	body := c.body(at, forged)
-	sig := s.signer.Sign(s.chatID, s.info.SessionID, s.nonce, body)
+	body := c.body(at, forged, s.bodySize())
+	sig := l.signer.Sign(s.chatID, l.info.SessionID, s.nonce, body)
 	if forged {
 		// Flip one hex digit: the right length and alphabet, the wrong MAC.
 		b := []byte(sig)
@@ -148,21 +164,24 @@ func (s *session) emit(at int64) {
 	s.pmu.Lock()
 	s.pending = append(s.pending, pending{id: s.ackID, intended: at, sent: now, forged: forged})
 	s.pmu.Unlock()
-	c.m.RecordSent(s.key, time.Duration(now-at), forged)
+	s.recordSent(time.Duration(now-at), forged)
 
-	if err := s.w.send(f, c.ackTimeout); err != nil {
+	if err := l.w.send(f, c.ackTimeout); err != nil {
 		// The reader notices the broken socket and settles pending acks.
-		s.w.close()
+		l.w.close()
 	}
 }
 
-// read is the session's reader goroutine: acks, deliveries, pings.
-func (s *session) read() {
-	defer close(s.dead)
-	s.w.serve(s.handle)
+// read is the reader goroutine of link l: acks, deliveries, pings.
+func (s *session) read(l *link) {
+	defer close(l.dead)
+	l.w.serve(func(f []byte) { s.handle(l, f) })
 	wasAlive := s.alive.Swap(false)
-	if wasAlive && !s.crew.closing.Load() {
+	if wasAlive && !s.crew.closing.Load() && !l.dropped.Load() {
 		s.crew.disconnects.Add(1)
+	}
+	if l.seam != nil {
+		s.closeSeam(l.seam)
 	}
 	s.settle(report.AckClosed)
 }
@@ -177,18 +196,18 @@ var pongFrame = []byte(wire.PongFrame)
 
 // handle reads one frame: pings, closes, acks and deliveries. It is the
 // hot path of every run, so it classifies frames in place.
-func (s *session) handle(f []byte) {
+func (s *session) handle(l *link, f []byte) {
 	if len(f) == 0 {
 		return
 	}
 	switch f[0] {
 	case wire.EnginePing:
 		if string(f) == wire.PingFrame {
-			_ = s.w.write(pongFrame)
+			_ = l.w.write(pongFrame)
 		}
 		return
 	case wire.EngineClose:
-		s.w.close()
+		l.w.close()
 		return
 	}
 	typ, rest, ok := wire.SocketPacket(f)
@@ -198,7 +217,7 @@ func (s *session) handle(f []byte) {
 	switch typ {
 	case wire.Event:
 		if bytes.HasPrefix(rest, prefixMessage) {
-			s.delivered(rest, len(prefixMessage))
+			s.delivered(l, rest, len(prefixMessage))
 		} else if bytes.HasPrefix(rest, prefixRevoked) {
 			s.crew.revoked.Add(1)
 		}
@@ -211,7 +230,7 @@ func (s *session) handle(f []byte) {
 		a, ok := parseAck(data, 1)
 		s.acked(id, a, ok)
 	case wire.Disconnect: // from the server
-		s.w.close()
+		l.w.close()
 	}
 }
 
@@ -237,19 +256,19 @@ func (s *session) acked(id uint64, a ackInfo, ok bool) {
 		if ok && a.ok {
 			s.book.ack(a.seq)
 		}
-		c.m.RecordAck(s.key, report.AckLate, false, "", 0)
+		s.recordAck(report.AckLate, false, "", 0)
 		return
 	}
 	c.sawAck(now)
 	lat := time.Duration(now - p.intended)
 	switch {
 	case !ok:
-		c.m.RecordAck(s.key, report.AckBad, p.forged, "", lat)
+		s.recordAck(report.AckBad, p.forged, "", lat)
 	case a.ok:
 		s.book.ack(a.seq)
-		c.m.RecordAck(s.key, report.AckOK, p.forged, "", lat)
+		s.recordAck(report.AckOK, p.forged, "", lat)
 	default:
-		c.m.RecordAck(s.key, report.AckRefused, p.forged, a.code, lat)
+		s.recordAck(report.AckRefused, p.forged, a.code, lat)
 	}
 	// Closed loop: emit the next message right here on the reader, saving
 	// a hand-off to a worker per message; with at most Inflight messages
@@ -276,7 +295,7 @@ func (s *session) settle(why report.Outcome) {
 	s.pending = append(s.pending[:0], s.pending[n:]...)
 	s.pmu.Unlock()
 	for range gone {
-		c.m.RecordAck(s.key, why, false, "", 0)
+		s.recordAck(why, false, "", 0)
 		if why == report.AckTimeout && c.refilling() {
 			// On the sweeper: hand the refill to a worker, so one stuck
 			// socket cannot hold up the timeouts of all the others.
@@ -298,11 +317,11 @@ func (s *session) behind(top int64) bool {
 // stop closes s, noting whether it had already ended on its own.
 func (s *session) stop() {
 	s.diedEarly = !s.alive.Load()
-	s.w.close()
+	s.link.Load().close()
 }
 
-// wait returns once s's reader has exited.
-func (s *session) wait() { <-s.dead }
+// wait returns once the reader of s's current link has exited.
+func (s *session) wait() { <-s.link.Load().dead }
 
 // audit compares what s received against its chat's acked seqs; call it
 // once s's reader has exited.
@@ -323,8 +342,9 @@ func (s *session) inFlight() int {
 	return n + len(s.pending)
 }
 
-// delivered records a `message` event whose object starts at f[i].
-func (s *session) delivered(f []byte, i int) {
+// delivered records a `message` event whose object starts at f[i],
+// received on link l.
+func (s *session) delivered(l *link, f []byte, i int) {
 	c := s.crew
 	now := c.now()
 	d, ok := parseDelivery(f, i)
@@ -337,17 +357,38 @@ func (s *session) delivered(f []byte, i int) {
 	case ok && forged:
 		// Whatever else is wrong with it, a forged message reached a
 		// receiver: count it as such.
-		c.m.RecordDelivery(s.key, time.Duration(now-at), true)
+		s.recordDelivery(time.Duration(now-at), true)
 		if d.seq > 0 {
-			s.in.receive(d.seq)
+			dup, _ := s.in.receive(d.seq)
 			s.highest.Store(s.in.highest)
+			s.atSeam(l, d.seq, dup)
 		}
 		return
 	case !ok || d.seq == 0:
 		c.m.RecordBadDelivery(s.key)
 		return
 	}
-	s.in.receive(d.seq)
+	dup, _ := s.in.receive(d.seq)
 	s.highest.Store(s.in.highest)
-	c.m.RecordDelivery(s.key, time.Duration(now-at), false)
+	s.recordDelivery(time.Duration(now-at), false)
+	s.atSeam(l, d.seq, dup)
+	if s.pop != nil && s.pop.readEvery > 0 {
+		s.readSlowly(l)
+	}
+}
+
+// readSlowly holds a slow reader's next read back to its rate: it reads
+// nothing meanwhile, so the server's buffer for it fills as a real slow
+// client's would.
+func (s *session) readSlowly(l *link) {
+	now := time.Now()
+	s.nextRead = maxTime(s.nextRead, now).Add(s.pop.readEvery)
+	l.pause(s.nextRead.Sub(now) - s.pop.readEvery)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

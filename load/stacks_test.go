@@ -51,3 +51,44 @@ func TestRunAgainstOtherStacks(t *testing.T) {
 		})
 	}
 }
+
+// TestScenarioAgainstOtherStacks runs a small cut of the four-population
+// example (churn and a storm included) against the python-socketio and
+// Node servers: their replays must hand over to live delivery without a
+// gap or a repeat too.
+func TestScenarioAgainstOtherStacks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	t.Parallel()
+	for _, ex := range stacks.Examples() {
+		t.Run(ex.Name, func(t *testing.T) {
+			t.Parallel()
+			url := ex.Start(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			sc := smallFour(t)
+			res, err := Run(ctx, Config{Target: url, Scenario: sc, TTL: 4, Grace: 5 * time.Second, AckTimeout: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := res.Counts
+			storm := reconnectsByName(res, "storm 1")
+			t.Logf("counts: %+v; storm: %+v", c, *storm)
+			if storm.Reconnected == 0 || storm.Reconnected != storm.Dropped || storm.Resumed == 0 {
+				t.Errorf("storm: dropped %d reconnected %d resumed %d", storm.Dropped, storm.Reconnected, storm.Resumed)
+			}
+			if c.Acked == 0 || c.Lost != 0 || c.Duplicated != 0 || c.OutOfOrder != 0 {
+				t.Errorf("acked %d lost %d dup %d ooo %d", c.Acked, c.Lost, c.Duplicated, c.OutOfOrder)
+			}
+			for _, x := range res.Reconnects {
+				if x.SeamLost != 0 || x.SeamDuplicated != 0 {
+					t.Errorf("%s: seam lost %d dup %d", x.Name, x.SeamLost, x.SeamDuplicated)
+				}
+			}
+			if res.Failed() {
+				t.Errorf("run failed: %v", res.Failures)
+			}
+		})
+	}
+}

@@ -57,6 +57,10 @@ func (h *Hist) quantileOrZero(q float64) time.Duration {
 // loadLine describes the offered load in words.
 func loadLine(r *Result) string {
 	c := r.Config
+	if r.Scenario != "" {
+		return fmt.Sprintf("scenario %s: %d users, %d populations, in %d chats, %s, forged %.3g%%",
+			r.Scenario, c.Senders, len(r.Populations), c.Chats, c.Duration, 100*c.Forged)
+	}
 	var mode string
 	switch {
 	case c.Inflight > 0:

@@ -71,8 +71,12 @@ func (s *Scenario) check(lines map[string]int) []Problem {
 			bad(f+".chats", "must be in 1..%d (the chats there are), got %d", totalChats, pop.Chats)
 		}
 		if pop.Think != nil {
-			for _, m := range pop.Think.check(0, 24*3600, seconds) {
+			ms := pop.Think.check(0, 24*3600, seconds)
+			for _, m := range ms {
 				bad(f+".think", "%s", m)
+			}
+			if len(ms) == 0 && pop.Think.Mean() <= 0 {
+				bad(f+".think", "the mean think time must be positive")
 			}
 		}
 		if pop.Body != nil {
