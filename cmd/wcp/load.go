@@ -19,6 +19,7 @@ import (
 	"github.com/wcp-project/wcp/load"
 	"github.com/wcp-project/wcp/load/progress"
 	"github.com/wcp-project/wcp/load/report"
+	"github.com/wcp-project/wcp/load/scenario"
 	"github.com/wcp-project/wcp/reference"
 )
 
@@ -64,6 +65,9 @@ const loadExample = `  # 200 senders in 20 chats, 1 message in flight each, 10 s
   wcp load merge s0.json s1.json -o all.json
   wcp load report all.json --html all.html
 
+  # populations, churn and a reconnect storm from a file; a 1/20 rehearsal compressed to 20 s
+  wcp load --scenario testdata/scenarios/four-populations.yaml --scenario-scale 0.05 --duration 20s
+
   # did a server change make it slower? (exit 2 when a threshold breaks)
   wcp load compare base.json new.json --threshold 'ack_p99:+10%'`
 
@@ -71,6 +75,8 @@ type loadFlags struct {
 	target, stages, shard, runID, out, html, threshold, progress         string
 	startAt                                                              string
 	cpuProfile                                                           string
+	scenario                                                             string
+	scenarioScale                                                        float64
 	senders, chats, inflight, bodyBytes, ttl, connConc, setupConc, procs int
 	rate, connectRate, forged                                            float64
 	duration, ackTimeout, connectTimeout, grace                          time.Duration
@@ -113,6 +119,8 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.progress, "progress", "auto", "live progress: auto (bars on a terminal, a line per second otherwise), bars, lines or none")
 	fl.StringVar(&f.startAt, "start-at", "", "wall-clock time to start sending, RFC 3339 (2026-11-26T15:00:00Z) or Unix seconds; shards given the same time send together (setup and connect happen before)")
 	fl.IntVar(&f.procs, "procs", 0, "CPUs (GOMAXPROCS) this process may use (0: all); with the server on the same machine, 1 leaves it more and costs the generator less CPU per message; it limits the embedded reference too")
+	fl.StringVar(&f.scenario, "scenario", "", "describe the run as populations of users in a YAML file (listeners, senders by rate or think time, body sizes, chats of several sizes, slow readers, churn and reconnect storms; see testdata/scenarios); it replaces --senders, --chats, --rate, --stages and --inflight, and --duration, if given, compresses its timeline")
+	fl.Float64Var(&f.scenarioScale, "scenario-scale", 1, "with --scenario: multiply its users, chats, storm sizes and churn rate by this factor (e.g. 0.05 for a quick rehearsal of the same shape)")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of this process, covering setup, connect and sending, to this file; with the embedded reference it profiles the server too")
 	cmd.AddCommand(newLoadMergeCmd(stdout), newLoadReportCmd(stdout), newLoadCompareCmd(stdout))
 	return cmd
@@ -150,6 +158,45 @@ func (f *loadFlags) config(cmd *cobra.Command) (load.Config, error) {
 		return cfg, fmt.Errorf("--shard: %w", err)
 	}
 	cfg.Shard = sh
+	if f.scenario != "" {
+		return f.scenarioConfig(cmd, cfg)
+	}
+	if cmd.Flags().Changed("scenario-scale") {
+		return cfg, errors.New("--scenario-scale needs --scenario")
+	}
+	return cfg, nil
+}
+
+// scenarioConfig reads --scenario into cfg, in place of the flags that
+// describe one uniform crowd.
+func (f *loadFlags) scenarioConfig(cmd *cobra.Command, cfg load.Config) (load.Config, error) {
+	for _, name := range []string{"senders", "chats", "rate", "stages", "inflight"} {
+		if cmd.Flags().Changed(name) {
+			return cfg, fmt.Errorf("--%s and --scenario exclude each other: the scenario says who sends, where and how often", name)
+		}
+	}
+	data, err := os.ReadFile(f.scenario)
+	if err != nil {
+		return cfg, fmt.Errorf("--scenario: %w", err)
+	}
+	sc, err := scenario.Parse(f.scenario, data)
+	if err != nil {
+		return cfg, err
+	}
+	if f.scenarioScale <= 0 {
+		return cfg, fmt.Errorf("--scenario-scale must be positive, got %g", f.scenarioScale)
+	}
+	if f.scenarioScale != 1 {
+		sc = sc.Scaled(f.scenarioScale)
+	}
+	if cmd.Flags().Changed("duration") {
+		if f.duration <= 0 {
+			return cfg, fmt.Errorf("--duration must be positive, got %v", f.duration)
+		}
+		sc = sc.Compressed(f.duration)
+	}
+	cfg.Scenario = sc
+	cfg.Senders, cfg.Chats, cfg.Rate, cfg.Inflight, cfg.Duration, cfg.Stages = 0, 0, 0, 0, 0, nil
 	return cfg, nil
 }
 

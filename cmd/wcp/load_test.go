@@ -183,3 +183,67 @@ func TestLoadShardsAndMerge(t *testing.T) {
 		t.Errorf("merging one shard twice succeeded")
 	}
 }
+
+func TestLoadScenarioBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("duration: 10s\nusers: 10\nchats: [{count: 2, share: 1}]\npopulations:\n  - name: a\n    share: 1.5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	minimal := "../../testdata/scenarios/minimal.yaml"
+	cases := []struct {
+		args []string
+		frag string
+	}{
+		{[]string{"--scenario", bad}, bad + ":6: populations[0].share: must be in (0,1], got 1.5"},
+		{[]string{"--scenario", filepath.Join(dir, "missing.yaml")}, "--scenario: open"},
+		{[]string{"--scenario", minimal, "--senders", "5"}, "--senders and --scenario exclude each other"},
+		{[]string{"--scenario", minimal, "--rate", "5"}, "--rate and --scenario exclude each other"},
+		{[]string{"--scenario", minimal, "--scenario-scale", "0"}, "--scenario-scale must be positive"},
+		{[]string{"--scenario-scale", "0.5", "--rate", "1"}, "--scenario-scale needs --scenario"},
+	}
+	for _, c := range cases {
+		out, err := runArgs(t, append([]string{"load"}, c.args...)...)
+		if err == nil {
+			t.Errorf("load %v succeeded:\n%s", c.args, out)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.frag) {
+			t.Errorf("load %v: error %q, want one mentioning %q", c.args, err, c.frag)
+		}
+	}
+}
+
+// --scenario end to end: the example, scaled down and compressed, runs on
+// the embedded reference, and its populations and reconnects reach the
+// text report and the JSON result.
+func TestLoadScenarioEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", t.TempDir())
+	res := filepath.Join(dir, "r.json")
+	out, err := runArgs(t, "load", "--scenario", "../../testdata/scenarios/four-populations.yaml", "--scenario-scale", "0.02",
+		"--duration", "4s", "--grace", "3s", "--progress", "none", "--out", res, "--threshold", "lost==0")
+	if err != nil {
+		t.Fatalf("load: %v\n%s", err, out)
+	}
+	for _, want := range []string{"scenario four-populations: 48 users", "populations (scenario four-populations)", "slow-readers", "storm 1", "resume p99", "PASS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	f, err := os.Open(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := report.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Populations) != 4 || len(r.Reconnects) != 2 || r.Reconnects[1].Dropped == 0 {
+		t.Errorf("result: %d populations, reconnects %+v", len(r.Populations), r.Reconnects)
+	}
+}
