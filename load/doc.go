@@ -56,6 +56,20 @@
 //     pacer behind its own schedule by more than 50 ms at p99.
 //   - Shards (shard.go) split a run by chat; see Shard for why their merge
 //     equals one big run.
+//   - Scenarios (scenariorun.go, package load/scenario) describe a run as
+//     populations: the world comes from scenario.Layout (a user may sit in
+//     several chats), each sending session keeps its own open-loop
+//     schedule of think times, and slow readers hold their reads back. A
+//     run of flags is the same engine with no population and one global
+//     pacer.
+//   - Reconnects (reconnect.go, link.go): a session is a seat in a chat
+//     that holds one link (connection) at a time. Churn and storms drop a
+//     link and open the next with `after` = the highest seq received,
+//     renewing the connection string first when it is about to expire.
+//     The seat's received seqs, nonces and ack ids carry over, so the
+//     same audit covers every seam: the seqs in (after, first live seq]
+//     must all arrive, once. report.Reconnects defines reopen, time to
+//     resume and replay speed.
 //
 // The reference profile ("make bench"): 200 senders in 20 chats, one
 // message in flight each, 10 s, against the embedded reference, writing

@@ -26,7 +26,7 @@ type source struct {
 }
 
 func newSource(kind, name, at string) *source {
-	return &source{res: report.Reconnects{Kind: kind, Name: name, At: at, Resume: report.NewHist()}}
+	return &source{res: report.Reconnects{Kind: kind, Name: name, At: at, Resume: report.NewHist(), Reopen: report.NewHist()}}
 }
 
 func (x *source) update(f func(r *report.Reconnects)) {
@@ -128,11 +128,15 @@ func (r *runner) bounce(ctx context.Context, s *session, src *source, down time.
 		r.note(fmt.Sprintf("%s: reconnect: %v", src.res.Name, err))
 		return
 	}
-	l.seam = &seam{src: src, start: start, opened: time.Now(), after: after, mark: s.book.top()}
+	opened := time.Now()
+	l.seam = &seam{src: src, start: start, opened: opened, after: after, mark: s.book.top()}
 	s.link.Store(l)
 	s.alive.Store(true)
 	go s.read(l)
-	src.update(func(r *report.Reconnects) { r.Reconnected++ })
+	src.update(func(r *report.Reconnects) {
+		r.Reconnected++
+		r.Reopen.Record(opened.Sub(start))
+	})
 }
 
 // redial connects s again, renewing its connection string first when it
@@ -189,7 +193,7 @@ func (r *runner) disrupt(sendCtx, ctx context.Context) (wait func()) {
 		return wg.Wait
 	}
 	seed := uint64(sc.Seed)
-	if sc.Churn.Rate > 0 {
+	if sc.Churn.Rate > 0 && r.plan.Share > 0 {
 		src := newSource("churn", "churn", "")
 		r.sources = append(r.sources, src)
 		rate := sc.Churn.Rate * r.plan.Share

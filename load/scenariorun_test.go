@@ -122,6 +122,9 @@ func TestScenarioFourPopulations(t *testing.T) {
 		t.Errorf("storm: dropped %d reconnected %d resumed %d (histogram %d), want ~100 all back", storm.Dropped, storm.Reconnected, storm.Resumed, storm.Resume.Count())
 	}
 	// (A session the churn bounced just before the storm may hold a fresh one.)
+	if storm.Reopen.Count() != storm.Reconnected {
+		t.Errorf("storm: %d reopen times for %d reconnects", storm.Reopen.Count(), storm.Reconnected)
+	}
 	if storm.Renewed < storm.Reconnected*9/10 {
 		t.Errorf("storm: %d connection strings renewed for %d reconnects, want nearly one each (TTL 4 s)", storm.Renewed, storm.Reconnected)
 	}

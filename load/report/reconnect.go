@@ -35,6 +35,10 @@ type Reconnects struct {
 	// Resumed counts reconnects that saw a live message before the end.
 	Resumed int64 `json:"resumed"`
 	Resume  *Hist `json:"resume"`
+	// Reopen runs from the start of a reconnect to its `session` event:
+	// the part of Resume that is the server's, whatever the chat's traffic
+	// (Resume also waits for the chat's next message).
+	Reopen *Hist `json:"reopen"`
 	// Replayed messages, and the seconds their replays took, summed.
 	Replayed      int64   `json:"replayed"`
 	ReplaySeconds float64 `json:"replay_seconds"`
@@ -55,6 +59,7 @@ func (r *Reconnects) Add(o *Reconnects) {
 	r.Renewed += o.Renewed
 	r.Resumed += o.Resumed
 	r.Resume = mergeHist(r.Resume, o.Resume)
+	r.Reopen = mergeHist(r.Reopen, o.Reopen)
 	r.Replayed += o.Replayed
 	r.ReplaySeconds += o.ReplaySeconds
 	r.SeamLost += o.SeamLost
@@ -71,7 +76,7 @@ func mergeReconnects(rs []*Result) []Reconnects {
 			k, ok := at[x.Name]
 			if !ok {
 				at[x.Name] = len(out)
-				out = append(out, Reconnects{Kind: x.Kind, Name: x.Name, At: x.At, Resume: NewHist()})
+				out = append(out, Reconnects{Kind: x.Kind, Name: x.Name, At: x.At, Resume: NewHist(), Reopen: NewHist()})
 				k = len(out) - 1
 			}
 			out[k].Add(x)
@@ -97,12 +102,12 @@ func writeReconnects(b *strings.Builder, r *Result) {
 		return
 	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "reconnects\tat\tdropped\treconnected\tfailed\trenewed\tresumed\tresume p50\tresume p99\tresume max\treplayed\treplay msg/s\tseam lost\tseam dup\t\n")
+	fmt.Fprintf(tw, "reconnects\tat\tdropped\treconnected\tfailed\trenewed\treopen p99\tresumed\tresume p50\tresume p99\tresume max\treplayed\treplay msg/s\tseam lost\tseam dup\t\n")
 	for _, x := range r.Reconnects {
 		h := histOrEmpty(x.Resume)
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d%s\t%d\t%d\t%s\t%s\t%s\t%d\t%.0f\t%d\t%d\t\n", x.Name, orDash(x.At), x.Dropped, x.Reconnected,
-			sumMap(x.Failed), fmtCodes(x.Failed), x.Renewed, x.Resumed, fmtDur(h.Quantile(50)), fmtDur(h.Quantile(99)), fmtDur(h.Max()),
-			x.Replayed, x.ReplayRate(), x.SeamLost, x.SeamDuplicated)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d%s\t%d\t%s\t%d\t%s\t%s\t%s\t%d\t%.0f\t%d\t%d\t\n", x.Name, orDash(x.At), x.Dropped, x.Reconnected,
+			sumMap(x.Failed), fmtCodes(x.Failed), x.Renewed, fmtDur(histOrEmpty(x.Reopen).Quantile(99)), x.Resumed,
+			fmtDur(h.Quantile(50)), fmtDur(h.Quantile(99)), fmtDur(h.Max()), x.Replayed, x.ReplayRate(), x.SeamLost, x.SeamDuplicated)
 	}
 	tw.Flush()
 	b.WriteString("\n")
@@ -114,11 +119,13 @@ func htmlReconnects(r *Result) string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("<h2>Churn and reconnect storms</h2><table><tr><th>source</th><th>at</th><th>dropped</th><th>reconnected</th><th>failed</th><th>renewed</th><th>resumed</th><th>resume p50</th><th>resume p99</th><th>resume max</th><th>replayed</th><th>replay msg/s</th><th>seam lost</th><th>seam duplicated</th></tr>")
+	b.WriteString("<h2>Churn and reconnect storms</h2><table><tr><th>source</th><th>at</th><th>dropped</th><th>reconnected</th><th>failed</th><th>renewed</th><th>reopen p50</th><th>reopen p99</th><th>resumed</th><th>resume p50</th><th>resume p99</th><th>resume max</th><th>replayed</th><th>replay msg/s</th><th>seam lost</th><th>seam duplicated</th></tr>")
 	for _, x := range r.Reconnects {
 		h := histOrEmpty(x.Resume)
-		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%.0f</td><td>%d</td><td>%d</td></tr>",
-			html.EscapeString(x.Name), html.EscapeString(orDash(x.At)), x.Dropped, x.Reconnected, sumMap(x.Failed), x.Renewed, x.Resumed,
+		o := histOrEmpty(x.Reopen)
+		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%.0f</td><td>%d</td><td>%d</td></tr>",
+			html.EscapeString(x.Name), html.EscapeString(orDash(x.At)), x.Dropped, x.Reconnected, sumMap(x.Failed), x.Renewed,
+			fmtDur(o.Quantile(50)), fmtDur(o.Quantile(99)), x.Resumed,
 			fmtDur(h.Quantile(50)), fmtDur(h.Quantile(99)), fmtDur(h.Max()), x.Replayed, x.ReplayRate(), x.SeamLost, x.SeamDuplicated)
 	}
 	b.WriteString("<p>Time to resume: from the start of a reconnect (before renewing its connection string) to the first live message, the first above the chat's highest acknowledged seq when the new <code>session</code> event arrived. The seam is the range from <code>after</code> to that message.</p>")
