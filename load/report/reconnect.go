@@ -131,3 +131,12 @@ func htmlReconnects(r *Result) string {
 	b.WriteString("<p>Time to resume: from the start of a reconnect (before renewing its connection string) to the first live message, the first above the chat's highest acknowledged seq when the new <code>session</code> event arrived. The seam is the range from <code>after</code> to that message.</p>")
 	return b.String()
 }
+
+// reconnectSum adds f over every source of reconnects, for thresholds.
+func (r *Result) reconnectSum(f func(x *Reconnects) int64) int64 {
+	var n int64
+	for i := range r.Reconnects {
+		n += f(&r.Reconnects[i])
+	}
+	return n
+}

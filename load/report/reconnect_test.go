@@ -53,6 +53,13 @@ func TestMergeScenarioFields(t *testing.T) {
 	if !m.Failed() || !strings.Contains(strings.Join(m.Failures, ";"), "storm 1: 3 acknowledged messages lost") {
 		t.Errorf("failures %v", m.Failures)
 	}
+	ths, err := ParseThresholds("seam_lost==0,reconnect_failures<=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if broken := Broken(m, ths); len(broken) != 1 || !strings.Contains(broken[0], "seam_lost") {
+		t.Errorf("broken thresholds %v, want seam_lost alone", broken)
+	}
 	// Round trip, and both reports show the tables.
 	var buf bytes.Buffer
 	if err := Encode(&buf, m); err != nil {

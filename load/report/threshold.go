@@ -57,6 +57,15 @@ var counterMetrics = map[string]func(*Result) float64{
 		}
 		return float64(r.Counts.ValidRefused+r.Counts.Timeouts) / float64(valid)
 	},
+	"seam_lost": func(r *Result) float64 {
+		return float64(r.reconnectSum(func(x *Reconnects) int64 { return x.SeamLost }))
+	},
+	"seam_duplicated": func(r *Result) float64 {
+		return float64(r.reconnectSum(func(x *Reconnects) int64 { return x.SeamDuplicated }))
+	},
+	"reconnect_failures": func(r *Result) float64 {
+		return float64(r.reconnectSum(func(x *Reconnects) int64 { return sumMap(x.Failed) }))
+	},
 	"valid":  func(r *Result) float64 { return b2f(r.Valid) },
 	"failed": func(r *Result) float64 { return b2f(r.Failed()) },
 }
