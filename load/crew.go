@@ -35,6 +35,10 @@ type crew struct {
 	revoked     atomic.Int64
 
 	workers workers
+
+	// onDrop, if set before any session connects, is told of every link
+	// the server ended (not the run): a scenario reconnects it.
+	onDrop func(s *session, l *link)
 }
 
 func newCrew(cfg *Config, m *report.Metrics) *crew {

@@ -114,6 +114,13 @@ func (r *runner) bounce(ctx context.Context, s *session, src *source, down time.
 	old.dropped.Store(true)
 	old.close()
 	<-old.dead
+	r.rejoin(ctx, s, src, down)
+}
+
+// rejoin counts s, whose link has ended and whose reader has exited, as
+// dropped by src, waits down, and reconnects it; the caller holds
+// s.bouncing.
+func (r *runner) rejoin(ctx context.Context, s *session, src *source, down time.Duration) {
 	src.update(func(r *report.Reconnects) { r.Dropped++ })
 	realClock{}.Sleep(ctx, down)
 	if ctx.Err() != nil {
@@ -137,6 +144,45 @@ func (r *runner) bounce(ctx context.Context, s *session, src *source, down time.
 		r.Reconnected++
 		r.Reopen.Record(opened.Sub(start))
 	})
+}
+
+// reviveDelay is how long a session the server dropped waits before it
+// reconnects, as a client backs off.
+const reviveDelay = 500 * time.Millisecond
+
+// reviver reconnects, in a scenario run, the sessions the server ends
+// while the run sends (a slow reader it gave up on, a deploy of its
+// own), as a client would. It admits work only between open and close,
+// so that no reconnect is still under way when the drain starts.
+type reviver struct {
+	mu  sync.Mutex
+	ctx context.Context // nil: closed
+	src *source
+	wg  sync.WaitGroup
+}
+
+// revive reconnects s, whose link l the server ended; it is the crew's
+// onDrop, called on l's reader as it exits.
+func (r *runner) revive(s *session, l *link) {
+	v := &r.rev
+	v.mu.Lock()
+	ctx := v.ctx
+	if ctx != nil {
+		v.wg.Add(1)
+	}
+	v.mu.Unlock()
+	if ctx == nil {
+		return
+	}
+	go func() {
+		defer v.wg.Done()
+		<-l.dead
+		if !s.bouncing.CompareAndSwap(false, true) {
+			return
+		}
+		defer s.bouncing.Store(false)
+		r.rejoin(ctx, s, v.src, reviveDelay)
+	}()
 }
 
 // redial connects s again, renewing its connection string first when it
@@ -192,6 +238,9 @@ func (r *runner) disrupt(sendCtx, ctx context.Context) (wait func()) {
 	if sc == nil || len(r.sessions) == 0 {
 		return wg.Wait
 	}
+	r.rev.mu.Lock()
+	r.rev.ctx = ctx
+	r.rev.mu.Unlock()
 	seed := uint64(sc.Seed)
 	if sc.Churn.Rate > 0 && r.plan.Share > 0 {
 		src := newSource("churn", "churn", "")
@@ -226,7 +275,13 @@ func (r *runner) disrupt(sendCtx, ctx context.Context) (wait func()) {
 			}
 		})
 	}
-	return wg.Wait
+	return func() {
+		wg.Wait()
+		r.rev.mu.Lock()
+		r.rev.ctx = nil
+		r.rev.mu.Unlock()
+		r.rev.wg.Wait()
+	}
 }
 
 // pickAlive picks a random session that is up and not being bounced.
@@ -254,7 +309,10 @@ func (r *runner) reconnects() []report.Reconnects {
 	var out []report.Reconnects
 	for _, src := range r.sources {
 		src.mu.Lock()
-		out = append(out, src.res)
+		// No row for server drops when the server dropped no one.
+		if src != r.rev.src || src.res.Dropped > 0 {
+			out = append(out, src.res)
+		}
 		src.mu.Unlock()
 	}
 	return out

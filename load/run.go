@@ -31,6 +31,7 @@ type runner struct {
 	layout  *scenario.Layout
 	pops    []*population
 	sources []*source
+	rev     reviver
 
 	nmu   sync.Mutex
 	notes []string
@@ -98,6 +99,9 @@ func newRunner(cfg Config) (*runner, error) {
 		r.layout = &l
 		r.plan = splitLayout(&l, cfg.Shard)
 		r.pops = newPopulations(sc, &l, r.plan, stripes)
+		r.rev.src = newSource("server", "server drops", "")
+		r.sources = append(r.sources, r.rev.src)
+		r.crew.onDrop = r.revive
 	} else if r.plan, err = Split(cfg.Senders, cfg.Chats, cfg.Shard); err != nil {
 		return nil, err
 	}

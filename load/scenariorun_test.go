@@ -175,3 +175,46 @@ func TestStormFindsReplayGap(t *testing.T) {
 		t.Errorf("against %s: reconnected %d, seam lost %d, lost %d, failures %v; want losses found", fault.ReplayGap, storm.Reconnected, storm.SeamLost, res.Counts.Lost, res.Failures)
 	}
 }
+
+// A session the server ends while a scenario sends is reconnected, as a
+// client would, and reported under "server drops".
+func TestServerDropIsRevived(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	url := startReference(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sc := &scenario.Scenario{Name: "revive", Duration: time.Minute, Users: 3,
+		Chats: []scenario.ChatGroup{{Count: 1, Share: 1}}, Populations: []scenario.Population{{Name: "listeners", Share: 1}}}
+	r, err := newRunner(Config{Target: url, Scenario: sc}.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, release := apiClient(&r.cfg)
+	defer release()
+	w, err := r.setup(ctx, api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.connect(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	defer r.closeAll()
+	r.crew.start = time.Now()
+	sendCtx, stopSending := context.WithCancel(ctx)
+	reconnected := r.disrupt(sendCtx, ctx)
+	s := r.sessions[0]
+	old := s.link.Load()
+	old.w.close() // to its reader, the server hung up
+	<-old.dead    // the reader has handed the session to the reviver
+	stopSending()
+	reconnected()
+	if !s.alive.Load() || s.link.Load() == old {
+		t.Fatalf("the session is alive %v, on a new link %v", s.alive.Load(), s.link.Load() != old)
+	}
+	got := r.reconnects()
+	if len(got) != 1 || got[0].Name != "server drops" || got[0].Dropped != 1 || got[0].Reconnected != 1 || r.crew.disconnects.Load() != 1 {
+		t.Errorf("reconnects %+v, disconnects %d; want one server drop, reconnected", got, r.crew.disconnects.Load())
+	}
+}

@@ -177,13 +177,17 @@ func (s *session) read(l *link) {
 	defer close(l.dead)
 	l.w.serve(func(f []byte) { s.handle(l, f) })
 	wasAlive := s.alive.Swap(false)
-	if wasAlive && !s.crew.closing.Load() && !l.dropped.Load() {
+	serverDrop := wasAlive && !s.crew.closing.Load() && !l.dropped.Load()
+	if serverDrop {
 		s.crew.disconnects.Add(1)
 	}
 	if l.seam != nil {
 		s.closeSeam(l.seam)
 	}
 	s.settle(report.AckClosed)
+	if serverDrop && s.crew.onDrop != nil {
+		s.crew.onDrop(s, l)
+	}
 }
 
 // The events a session reads, as their JSON arrays begin.
