@@ -8,7 +8,9 @@ import (
 )
 
 // Reconnects is what one source of reconnects measured: the steady churn
-// of a scenario, or one of its storms.
+// of a scenario, one of its storms, or the sessions the server itself
+// ended while the run sent ("server drops"), which a scenario reconnects
+// after 500 ms as a client would.
 //
 // Time to resume runs from the moment the generator begins to reconnect a
 // dropped session (before it renews its connection string, if it has to)
@@ -20,7 +22,8 @@ import (
 // the first live message: what the replay and the live stream must hand
 // over without losing or repeating one (CON-2).
 type Reconnects struct {
-	// Kind is "churn" or "storm"; Name tells storms apart ("storm 1").
+	// Kind is "churn", "storm" or "server"; Name tells storms apart
+	// ("storm 1").
 	Kind string `json:"kind"`
 	Name string `json:"name"`
 	// At is a storm's time after the start of sending.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +89,31 @@ func TestMergeScenarioFields(t *testing.T) {
 		if !strings.Contains(page.String(), want) {
 			t.Errorf("HTML lacks %q", want)
 		}
+	}
+}
+
+// A result written before populations and reconnects existed still
+// decodes, and merges with one that has them.
+func TestOldResultDecodesAndMerges(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open("../../testdata/load/result-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	old, err := Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Scenario != "" || old.Populations != nil || old.Reconnects != nil {
+		t.Errorf("old result grew scenario fields: %q %v %v", old.Scenario, old.Populations, old.Reconnects)
+	}
+	old.RunID = "old"
+	m, err := Merge(old, scenarioResult(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Populations) != 2 || m.Reconnects[1].Dropped != 5 || m.Counts.Sent != old.Counts.Sent {
+		t.Errorf("merged: %d populations, reconnects %+v, sent %d", len(m.Populations), m.Reconnects, m.Counts.Sent)
 	}
 }
