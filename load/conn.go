@@ -216,6 +216,18 @@ func (w *conn) close() {
 	_ = w.ws.Close()
 }
 
+// closeSoon ends the connection from code that may run inside serve's
+// callback (the reader, or an emit on the reader): on ws:// that callback
+// runs inside RawConn.Read, and Close waits for that read to let go of the
+// socket, so it must not wait on the reader's own goroutine.
+func (w *conn) closeSoon() {
+	if w.raw != nil {
+		go w.raw.close()
+		return
+	}
+	_ = w.ws.Close()
+}
+
 // The gorilla reader's message buffers: an idle session holds none.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 

@@ -168,7 +168,7 @@ func (s *session) emit(at int64) {
 
 	if err := l.w.send(f, c.ackTimeout); err != nil {
 		// The reader notices the broken socket and settles pending acks.
-		l.w.close()
+		l.w.closeSoon()
 	}
 }
 
@@ -211,7 +211,7 @@ func (s *session) handle(l *link, f []byte) {
 		}
 		return
 	case wire.EngineClose:
-		l.w.close()
+		l.w.closeSoon()
 		return
 	}
 	typ, rest, ok := wire.SocketPacket(f)
@@ -234,7 +234,7 @@ func (s *session) handle(l *link, f []byte) {
 		a, ok := parseAck(data, 1)
 		s.acked(id, a, ok)
 	case wire.Disconnect: // from the server
-		l.w.close()
+		l.w.closeSoon()
 	}
 }
 
