@@ -218,3 +218,57 @@ func TestServerDropIsRevived(t *testing.T) {
 		t.Errorf("reconnects %+v, disconnects %d; want one server drop, reconnected", got, r.crew.disconnects.Load())
 	}
 }
+
+// Two shards of one scenario run: each takes its chats with their
+// sessions and its share of the storm, and their merge covers the whole.
+func TestScenarioShardsMerge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	url := startReference(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sc := &scenario.Scenario{Name: "sharded", Duration: 3 * time.Second, Users: 24,
+		Chats: []scenario.ChatGroup{{Count: 4, Share: 1}},
+		Populations: []scenario.Population{
+			{Name: "senders", Share: 0.5, Think: &scenario.Dist{Kind: scenario.Constant, Value: 0.5}},
+			{Name: "listeners", Share: 0.5},
+		},
+		Storms: []scenario.Storm{{At: time.Second, Sessions: 8, Window: 500 * time.Millisecond}},
+	}
+	const n = 2
+	results := make([]*report.Result, n)
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			r, err := Run(ctx, Config{Target: url, Scenario: sc, Shard: Shard{i, n}, RunID: "scen-shards", Grace: 3 * time.Second})
+			results[i] = r
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := report.Merge(results...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent, dropped int64
+	for _, r := range results {
+		sent += r.Counts.Sent
+		dropped += reconnectsByName(r, "storm 1").Dropped
+	}
+	snd, lst := popByName(m, "senders"), popByName(m, "listeners")
+	if snd.Users != 12 || lst.Users != 12 || snd.Sessions+lst.Sessions != 24 || snd.Counts.Sent != sent || m.Counts.Sent != sent {
+		t.Errorf("merged populations: senders %d users %d sessions sent %d; listeners %d users; shards sent %d",
+			snd.Users, snd.Sessions, snd.Counts.Sent, lst.Users, sent)
+	}
+	if storm := reconnectsByName(m, "storm 1"); storm.Dropped != dropped || storm.Dropped != 8 || storm.Reconnected != 8 {
+		t.Errorf("merged storm: dropped %d (shards %d) reconnected %d, want 8", storm.Dropped, dropped, storm.Reconnected)
+	}
+	if m.Failed() {
+		t.Errorf("merged run failed: %v", m.Failures)
+	}
+}
