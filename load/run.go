@@ -226,9 +226,9 @@ func (r *runner) send(ctx context.Context) sending {
 	}
 	c.sending.Store(false)
 	stopSend()
-	bounced() // reconnects still under way finish before the drain
 	s.end = time.Now()
 	s.cpu = cpuTime() - cpu0
+	bounced() // reconnects still under way finish before the drain
 
 	// Draining: acks first, then deliveries of what was acked.
 	r.prog.Phase("draining")
