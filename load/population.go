@@ -17,6 +17,7 @@ type population struct {
 	readEvery time.Duration
 	m         *report.Metrics
 	unsent    atomic.Int64
+	drops     atomic.Int64 // sessions the server ended
 	users     int64
 	sessions  int64
 }
@@ -30,6 +31,7 @@ func newPopulation(spec *scenario.Population, stripes int) *population {
 func (p *population) result(a Audit) report.Population {
 	c, hs := p.m.Snapshot()
 	c.Unsent = p.unsent.Load()
+	c.Disconnects = p.drops.Load()
 	c.Expected, c.Lost, c.Duplicated, c.OutOfOrder, c.AfterDisconnect = a.Expected, a.Lost, a.Duplicated, a.OutOfOrder, a.AfterDisconnect
 	return report.Population{
 		Name: p.spec.Name, Share: p.spec.Share, Users: p.users, Sessions: p.sessions,

@@ -180,6 +180,9 @@ func (s *session) read(l *link) {
 	serverDrop := wasAlive && !s.crew.closing.Load() && !l.dropped.Load()
 	if serverDrop {
 		s.crew.disconnects.Add(1)
+		if s.pop != nil {
+			s.pop.drops.Add(1)
+		}
 	}
 	if l.seam != nil {
 		s.closeSeam(l.seam)

@@ -78,11 +78,11 @@ func writePopulations(b *strings.Builder, r *Result) {
 	}
 	fmt.Fprintf(b, "populations (scenario %s)\n", r.Scenario)
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "population\tusers\tsessions\tsent\tunsent\tacked\ttimeouts\tdelivered\tlost\tdup\tack p50\tack p99\tdelivery p50\tdelivery p99\t\n")
+	fmt.Fprintf(tw, "population\tusers\tsessions\tsent\tunsent\tacked\ttimeouts\tdelivered\tlost\tdup\tdisconnects\tack p50\tack p99\tdelivery p50\tdelivery p99\t\n")
 	for _, p := range r.Populations {
 		c, a, d := &p.Counts, histOrEmpty(p.Ack), histOrEmpty(p.Delivery)
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", p.Name, p.Users, p.Sessions,
-			c.Sent, c.Unsent, c.Acked, c.Timeouts, c.Delivered, c.Lost, c.Duplicated,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", p.Name, p.Users, p.Sessions,
+			c.Sent, c.Unsent, c.Acked, c.Timeouts, c.Delivered, c.Lost, c.Duplicated, c.Disconnects,
 			fmtDur(a.Quantile(50)), fmtDur(a.Quantile(99)), fmtDur(d.Quantile(50)), fmtDur(d.Quantile(99)))
 	}
 	tw.Flush()
