@@ -40,3 +40,24 @@ func TestReaderEndsWhenServerCloses(t *testing.T) {
 		ln.Close()
 	}
 }
+
+// A slow reader reads no faster than its rate: five reads at 20/s take at
+// least four gaps of 50 ms (a lower bound only: a busy machine makes it
+// slower, never faster); closing the link wakes it at once.
+func TestSlowReaderPace(t *testing.T) {
+	s := &session{pop: &population{readEvery: 50 * time.Millisecond}}
+	l := newLink(nil, wcp.Session{}, nil)
+	start := time.Now()
+	for range 5 {
+		s.readSlowly(l)
+	}
+	if took := time.Since(start); took < 200*time.Millisecond {
+		t.Errorf("5 reads at 20/s took %v, want at least 200ms", took)
+	}
+	s.pop.readEvery = time.Hour
+	s.readSlowly(l) // the next read is an hour away now
+	done := make(chan struct{})
+	go func() { s.readSlowly(l); close(done) }()
+	l.once.Do(func() { close(l.quit) })
+	<-done
+}
