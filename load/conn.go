@@ -168,6 +168,8 @@ func (w *conn) write(b []byte) error {
 	}
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
+	// Not the deadline the last message left (see controlWriteTimeout).
+	_ = w.ws.SetWriteDeadline(time.Now().Add(controlWriteTimeout))
 	return w.ws.WriteMessage(websocket.TextMessage, b)
 }
 

@@ -134,12 +134,25 @@ func (w *rawWS) writeFrame(op byte, p []byte) error {
 	return err
 }
 
-func (w *rawWS) write(p []byte) error { return w.writeFrame(0x1, p) }
+// controlWriteTimeout bounds the writes that are not a sender's messages
+// (pongs, the CONNECT, websocket control frames). They must not inherit
+// the deadline the last message left on the socket: a session that has
+// sent nothing for longer than that would fail every pong, and the server
+// would end it for not answering its pings.
+const controlWriteTimeout = 10 * time.Second
 
-// writeWithin sends a text message that must leave within d. Resetting a
-// deadline costs a timer update, so it is only moved when less than d/2
-// of it is left: a write may then take between d/2 and d.
+func (w *rawWS) write(p []byte) error { return w.writeWithin(p, controlWriteTimeout) }
+
+// writeWithin sends a text message that must leave within d.
 func (w *rawWS) writeWithin(p []byte, d time.Duration) error {
+	w.within(d)
+	return w.writeFrame(0x1, p)
+}
+
+// within gives the next write at least d/2 and at most d. Resetting a
+// deadline costs a timer update, so it is only moved when less than d/2
+// of it is left.
+func (w *rawWS) within(d time.Duration) {
 	now := time.Now()
 	w.wmu.Lock()
 	if w.wdl.Sub(now) < d/2 {
@@ -147,7 +160,6 @@ func (w *rawWS) writeWithin(p []byte, d time.Duration) error {
 		_ = w.c.SetWriteDeadline(w.wdl)
 	}
 	w.wmu.Unlock()
-	return w.writeFrame(0x1, p)
 }
 
 func (w *rawWS) close() { _ = w.c.Close() }
@@ -212,9 +224,11 @@ func (w *rawWS) handleFrame(f frame) ([]byte, error) {
 		}
 		return nil, nil
 	case 0x8:
+		w.within(controlWriteTimeout)
 		_ = w.writeFrame(0x8, nil)
 		return nil, errWSClosed
 	case 0x9:
+		w.within(controlWriteTimeout)
 		return nil, w.writeFrame(0xA, f.p)
 	case 0xA:
 		return nil, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"net"
 	"testing"
+	"time"
 )
 
 // serverFrame builds an unmasked frame as a server sends it.
@@ -141,4 +142,21 @@ func FuzzRawWSParse(f *testing.F) {
 		w := &rawWS{c: nc.(*net.TCPConn)}
 		_, _ = w.parse(b, func([]byte) {})
 	})
+}
+
+// A pong written long after the last message must still leave: the
+// deadline that message set has passed by then.
+func TestRawWSWriteAfterStaleDeadline(t *testing.T) {
+	tcp, ln := tcpPair(t)
+	defer ln.Close()
+	defer tcp[0].Close()
+	defer tcp[1].Close()
+	w := &rawWS{c: tcp[0]}
+	if err := w.writeWithin([]byte("42[\"message\",{}]"), time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond) // what is under test is a deadline that has passed
+	if err := w.write([]byte("3")); err != nil {
+		t.Errorf("pong after the last message's deadline: %v", err)
+	}
 }
