@@ -209,7 +209,8 @@ func (r *runner) send(ctx context.Context) sending {
 	bounced := r.disrupt(sendCtx, ctx)
 	switch {
 	case r.cfg.Scenario != nil:
-		r.paceScenario(sendCtx)
+		// As below: a late schedule still sends every message it holds.
+		r.paceScenario(ctx)
 		<-sendCtx.Done()
 	case r.cfg.Inflight > 0:
 		for _, ss := range r.sessions {
