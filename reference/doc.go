@@ -204,4 +204,11 @@
 // purpose, each at the one place the rule is enforced, so the conformance
 // specs can prove they catch it. No command exposes it, except wcp serve
 // built with -tags wcpfault (a hidden --fault, for test images).
+//
+// Config.AckDelay is a defect of another kind: it holds every ack a fixed
+// time after its commit, which breaks no rule and only makes the server
+// slower, so that `wcp load compare` can be shown to tell a slower server
+// from noise. It is not a fault of the catalogue (every fault there must
+// fail a rule's specs); wcp serve built with -tags wcpfault has it as a
+// hidden --ack-delay.
 package reference

@@ -21,6 +21,9 @@ type pending struct {
 	received time.Time
 	stored   bool
 	err      *wcp.Error // why it was not stored
+	// committed is when its commit ended; set only with an ack delay
+	// (ackdelay.go).
+	committed time.Time
 }
 
 // writer is the group commit: one goroutine takes everything queued since
@@ -213,6 +216,7 @@ func (w *writer) commitLoop() {
 		w.mu.Unlock()
 		w.commit(batch)
 		last = len(batch)
+		w.stampCommitted(batch)
 		w.hand(batch) // the deliverers own batch from here
 		lastCommit = time.Now()
 	}
@@ -305,6 +309,7 @@ func (w *writer) deliverLoop(in <-chan []*pending) {
 	m := w.s.metrics
 	for batch := range in {
 		for _, p := range batch {
+			w.holdAck(p)
 			if !p.stored {
 				m.refused.WithLabelValues(string(p.err.Code)).Inc()
 				if p.ack != nil {
