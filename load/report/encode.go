@@ -81,6 +81,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		}
 		out.Shards = append(out.Shards, r.Shards...)
 		out.SelfChecks = append(out.SelfChecks, r.SelfChecks...)
+		out.Costs = append(out.Costs, r.Costs...)
 		out.Notes = append(out.Notes, r.Notes...)
 		out.Counts.Add(&r.Counts)
 		for name, h := range r.Histograms {

@@ -62,6 +62,9 @@ type Result struct {
 	Histograms map[string]*Hist `json:"histograms"`
 	Series     []Second         `json:"series"`
 	SelfChecks []SelfCheck      `json:"self_checks"`
+	// Costs are what each generator process spent (cost.go); absent
+	// from results written before they were measured.
+	Costs []Cost `json:"costs,omitempty"`
 
 	// Valid is false when any generator was its own bottleneck: its
 	// numbers describe the generator, not the server.

@@ -130,6 +130,7 @@ func WriteText(w io.Writer, r *Result) error {
 			sc.Shard, who, sc.CPUSeconds, sc.WallSeconds, sc.GOMAXPROCS, 100*sc.CPUUtil, sc.CPUPerMessageUS, sc.SchedLagP99MS, sc.DispatchLagP99MS,
 			sc.SessionRSSKiB, sc.SessionHeapKiB, sc.MaxRSSMiB, verdict)
 	}
+	writeCosts(&b, r)
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
