@@ -56,6 +56,11 @@
 //     pacer behind its own schedule by more than 50 ms at p99.
 //   - Shards (shard.go) split a run by chat; see Shard for why their merge
 //     equals one big run.
+//   - Limits of one process (fdlimit.go): every session is one websocket,
+//     one open file; Run fails fast with an *FDLimitError, suggesting
+//     --shard, when the shard's sessions cannot all be open under
+//     RLIMIT_NOFILE. What the process spent, memory per session after
+//     connect and CPU per message, is the result's Cost (cost.go).
 //
 // The reference profile ("make bench"): 200 senders in 20 chats, one
 // message in flight each, 10 s, against the embedded reference, writing

@@ -55,6 +55,9 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFiles(&r.cfg, r.plan.NumSenders, fileLimit()); err != nil {
+		return nil, err
+	}
 	res := r.header()
 	api, release := apiClient(&r.cfg)
 	defer release()
@@ -73,6 +76,7 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	sent := r.send(ctx)
 	r.account(res, sent)
 	r.selfCheck(res, sent, mem)
+	res.Costs = []report.Cost{r.cost(res, sent, mem)}
 	res.Judge()
 	return res, nil
 }
@@ -127,8 +131,13 @@ func (r *runner) setup(ctx context.Context, api *client.Client) (*world, error) 
 	return setup(ctx, &r.cfg, r.plan, api)
 }
 
-// memGrowth is what connecting grew the process by.
-type memGrowth struct{ rss, heap float64 }
+// memGrowth is what connecting grew the process by, and what it held
+// after: resident set and heap (bytes), open files.
+type memGrowth struct {
+	rss, heap           float64
+	rssAfter, heapAfter uint64
+	files               int
+}
 
 // connect opens every sender's session and measures the memory they took.
 func (r *runner) connect(ctx context.Context, w *world) (memGrowth, error) {
@@ -144,7 +153,8 @@ func (r *runner) connect(ctx context.Context, w *world) (memGrowth, error) {
 	if len(r.sessions) == 0 {
 		return memGrowth{}, fmt.Errorf("connect: no sender could connect (%s)", strings.Join(r.notes, "; "))
 	}
-	return memGrowth{rss: float64(rss1) - float64(rss0), heap: float64(heap1) - float64(heap0)}, nil
+	return memGrowth{rss: float64(rss1) - float64(rss0), heap: float64(heap1) - float64(heap0),
+		rssAfter: rss1, heapAfter: heap1, files: openFiles()}, nil
 }
 
 // awaitStart waits for cfg.StartAt, if set and still ahead.
