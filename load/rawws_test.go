@@ -3,8 +3,13 @@ package load
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"net"
+	"os"
 	"testing"
+	"time"
+
+	"github.com/wcp-project/wcp/wire"
 )
 
 // serverFrame builds an unmasked frame as a server sends it.
@@ -141,4 +146,28 @@ func FuzzRawWSParse(f *testing.F) {
 		w := &rawWS{c: nc.(*net.TCPConn)}
 		_, _ = w.parse(b, func([]byte) {})
 	})
+}
+
+// TestRawWSSendDeadlineOutlivesTheSend: the write deadline a send sets
+// stays on the socket, so a later plain write (a pong of an idle session,
+// say) fails once it has passed, while a send moves it on. That is why
+// pongs go out with send (session.handle): a missed pong is a heartbeat
+// the server ends the session for.
+func TestRawWSSendDeadlineOutlivesTheSend(t *testing.T) {
+	tcp, ln := tcpPair(t)
+	defer ln.Close()
+	defer tcp[0].Close()
+	defer tcp[1].Close()
+	w := &rawWS{c: tcp[0]}
+	const d = 2 * time.Millisecond
+	if err := w.writeWithin([]byte("42[]"), d); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * d) // a deadline is a time: nothing signals it
+	if err := w.write([]byte(wire.PongFrame)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a plain write after the send's deadline: %v, want it to fail on that deadline", err)
+	}
+	if err := w.writeWithin([]byte(wire.PongFrame), time.Second); err != nil {
+		t.Errorf("a send after the deadline: %v", err)
+	}
 }

@@ -184,7 +184,11 @@ func (s *session) handle(f []byte) {
 	switch f[0] {
 	case wire.EnginePing:
 		if string(f) == wire.PingFrame {
-			_ = s.w.write(pongFrame)
+			// send, not write: a message's send leaves a write deadline
+			// on the socket, long past by the next ping of an idle
+			// session, and a pong written under it fails; the server
+			// then ends the session for a missed heartbeat.
+			_ = s.w.send(pongFrame, s.crew.ackTimeout)
 		}
 		return
 	case wire.EngineClose:
