@@ -32,7 +32,12 @@
 // CPU, each owning the chats that hash to it) then acknowledge each message
 // and publish it, a chat's messages in seq order through its one deliverer,
 // while the writer already commits the next batch. Stored, then
-// acknowledged, then delivered: MSG-1's order holds per message.
+// acknowledged, then delivered: MSG-1's order holds per message. The
+// writer holds at most Limits.WriterQueue messages from submit to the end
+// of their delivery and refuses more at once (internal, "server busy");
+// once half full it is shared fairly between chats and between each
+// chat's sessions (writershare.go), so a flood in one chat does not get
+// another's messages refused.
 //
 // # Fan-out
 //

@@ -36,8 +36,10 @@ type Limits struct {
 	ReplayPage int
 	// WriterQueue bounds messages accepted and not yet committed,
 	// acknowledged and delivered (so a slow fan-out pushes back too); past
-	// it new messages are refused (code internal, "server busy"). The bound
-	// is server-wide, not shared fairly between chats.
+	// it new messages are refused (code internal, "server busy"). Once it
+	// is half full it is shared fairly, between chats and between the
+	// sessions of each chat (fairShare, writershare.go), so a flood in one
+	// chat does not get other chats' messages refused.
 	WriterQueue int
 }
 

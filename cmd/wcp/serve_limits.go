@@ -18,5 +18,5 @@ func addLimitFlags(fl *pflag.FlagSet, l *reference.Limits) {
 	fl.IntVar(&l.SessionBuffer, "session-buffer", d.SessionBuffer, "bytes queued for one socket before it counts as a slow receiver")
 	fl.DurationVar(&l.SlowAfter, "slow-after", d.SlowAfter, "how long a socket with bytes queued may go without a write finishing before it is disconnected")
 	fl.IntVar(&l.ReplayPage, "replay-page", d.ReplayPage, "stored messages a replay reads at once; the next page waits until the socket drained this one")
-	fl.IntVar(&l.WriterQueue, "writer-queue", d.WriterQueue, "messages waiting for their commit; more are refused (internal, server busy)")
+	fl.IntVar(&l.WriterQueue, "writer-queue", d.WriterQueue, "messages on their way to being stored and delivered; more are refused (internal, server busy), and past half of it a chat or session over its fair share is")
 }
