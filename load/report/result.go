@@ -62,6 +62,9 @@ type Result struct {
 	Histograms map[string]*Hist `json:"histograms"`
 	Series     []Second         `json:"series"`
 	SelfChecks []SelfCheck      `json:"self_checks"`
+	// Servers is the server's own view of the run, from its Prometheus
+	// metrics (server.go); absent when not scraped.
+	Servers []ServerView `json:"servers,omitempty"`
 
 	// Valid is false when any generator was its own bottleneck: its
 	// numbers describe the generator, not the server.
