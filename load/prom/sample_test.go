@@ -77,7 +77,7 @@ func TestPickOtherNames(t *testing.T) {
 }
 
 // Two scrapes 2 s apart: bucket increments give the quantiles, counters
-// become rates, gauges are the later scrape's.
+// increments (CPU: cores), gauges are the later scrape's.
 func TestDeltaOfTwoScrapes(t *testing.T) {
 	names := report.DefaultServerMetricNames()
 	t0 := time.Unix(1000, 300e6)
@@ -88,19 +88,19 @@ func TestDeltaOfTwoScrapes(t *testing.T) {
 		t.Errorf("T %d span %g, want 1000 and 2", d.T, d.Span)
 	}
 	// Increments: le 0.001 +0, 0.002 +100, 0.004 +196, +Inf +200.
-	wantOpt(t, "ack rate", d.AckRate, 100)
+	wantOpt(t, "acks", d.Acks, 200)
 	wantOpt(t, "ack p50", d.AckP50, 0.002)
 	wantOpt(t, "ack p99", d.AckP99, 0.004) // in the +Inf bucket: the highest finite bound
 	wantOpt(t, "cpu cores", d.CPUCores, 0.75)
 	wantOpt(t, "sessions", d.SessionsOpen, 7)
 	wantOpt(t, "rss", d.RSSBytes, 1.5e8)
 	wantOpt(t, "goroutines", d.Goroutines, 42)
-	if len(d.Refused) != 2 || !near(d.Refused["INVALID_SIGNATURE"], 2) || !near(d.Refused["BUSY"], 1) {
-		t.Errorf("refused per second = %v, want INVALID_SIGNATURE 2, BUSY 1 (a new label counts from 0)", d.Refused)
+	if len(d.Refused) != 2 || !near(d.Refused["INVALID_SIGNATURE"], 4) || !near(d.Refused["BUSY"], 2) {
+		t.Errorf("refused = %v, want INVALID_SIGNATURE 4, BUSY 2 (a new label counts from 0)", d.Refused)
 	}
 	// Nothing changed: no quantiles, zero rates, no refusals.
 	d = Delta(b, Sample{At: b.At.Add(time.Second), AckBuckets: b.AckBuckets, CPU: b.CPU, Refused: b.Refused})
-	wantOpt(t, "idle ack rate", d.AckRate, 0)
+	wantOpt(t, "idle acks", d.Acks, 0)
 	wantOpt(t, "idle cpu", d.CPUCores, 0)
 	if d.AckP50 != nil || d.AckP99 != nil || d.Refused != nil || d.SessionsOpen != nil {
 		t.Errorf("idle second: %+v", d)
@@ -114,7 +114,7 @@ func TestDeltaAfterReset(t *testing.T) {
 	a := fixture(t, "after.prom", names, t0)
 	b := fixture(t, "before.prom", names, t0.Add(time.Second))
 	d := Delta(a, b)
-	wantOpt(t, "ack rate", d.AckRate, 20)
+	wantOpt(t, "acks", d.Acks, 20)
 	wantOpt(t, "cpu", d.CPUCores, 10)
 	if !near(d.Refused["INVALID_SIGNATURE"], 3) {
 		t.Errorf("refused %v", d.Refused)

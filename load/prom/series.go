@@ -64,15 +64,15 @@ func (s *Series) View(url string, names report.ServerMetricNames) report.ServerV
 		n := t.AckBuckets[len(t.AckBuckets)-1].Count
 		t.AckCount = &n
 	}
-	t.Refused = counterDelta(a.Refused, b.Refused, 1)
+	t.Refused = counterDelta(a.Refused, b.Refused)
 	t.CPUSeconds = increase(a.CPU, b.CPU)
 	t.SessionsOpenPeak, t.RSSPeakBytes, t.GoroutinesPeak = s.peaks.sessions, s.peaks.rss, s.peaks.goroutines
 	return v
 }
 
 // Delta is the second from prev to cur: T is prev's wall-clock second,
-// counters become rates over the span, histogram increments quantiles,
-// and gauges are cur's.
+// counters become increments (CPU seconds: cores over the span),
+// histogram increments quantiles, and gauges are cur's.
 func Delta(prev, cur Sample) report.ServerSecond {
 	span := cur.At.Sub(prev.At).Seconds()
 	sec := report.ServerSecond{T: prev.At.Unix(), Span: span,
@@ -83,7 +83,7 @@ func Delta(prev, cur Sample) report.ServerSecond {
 	if prev.AckBuckets != nil && cur.AckBuckets != nil {
 		d := bucketDelta(prev.AckBuckets, cur.AckBuckets)
 		n := d[len(d)-1].Count
-		sec.AckRate = ptr(n / span)
+		sec.Acks = ptr(n)
 		if n > 0 {
 			sec.AckP50 = ptr(report.BucketQuantile(d, 50))
 			sec.AckP99 = ptr(report.BucketQuantile(d, 99))
@@ -92,7 +92,7 @@ func Delta(prev, cur Sample) report.ServerSecond {
 	if cpu := increase(prev.CPU, cur.CPU); cpu != nil {
 		sec.CPUCores = ptr(*cpu / span)
 	}
-	sec.Refused = counterDelta(prev.Refused, cur.Refused, span)
+	sec.Refused = counterDelta(prev.Refused, cur.Refused)
 	return sec
 }
 
@@ -108,9 +108,9 @@ func increase(a, b *float64) *float64 {
 	return ptr(*b - *a)
 }
 
-// counterDelta is each label's increase divided by span; labels that did
-// not increase are left out. Nil when the counter is absent.
-func counterDelta(a, b map[string]float64, span float64) map[string]float64 {
+// counterDelta is each label's increase; labels that did not increase are
+// left out. Nil when the counter is absent.
+func counterDelta(a, b map[string]float64) map[string]float64 {
 	if b == nil {
 		return nil
 	}
@@ -124,7 +124,7 @@ func counterDelta(a, b map[string]float64, span float64) map[string]float64 {
 			if out == nil {
 				out = map[string]float64{}
 			}
-			out[k] = d / span
+			out[k] = d
 		}
 	}
 	return out

@@ -94,19 +94,21 @@ func (t *ServerTotal) AckQuantile(q float64) float64 {
 	return BucketQuantile(t.AckBuckets, q)
 }
 
-// ServerSecond is one second of the server's view. Rates and cores are
-// per second of Span (a failed scrape makes a span longer than 1 s);
-// gauges are the values at the end of the span.
+// ServerSecond is one second of the server's view. Like the client's
+// Second it counts what happened in it (acks, refusals), so the two sit
+// side by side; CPU is cores, the CPU seconds per second of Span (a
+// failed scrape makes a span longer than 1 s, the scrape after the drain
+// extends the last); gauges are the values at the end of the span.
 type ServerSecond struct {
 	T    int64   `json:"t"`
 	Span float64 `json:"span"`
-	// AckRate is acks per second; AckP50 and AckP99 (seconds) are
-	// estimated from the histogram's bucket increments over the span.
-	AckRate      *float64           `json:"ack_rate,omitempty"`
+	// Acks is how many the ack latency histogram gained; AckP50 and
+	// AckP99 (seconds) are estimated from its bucket increments.
+	Acks         *float64           `json:"acks,omitempty"`
 	AckP50       *float64           `json:"ack_p50,omitempty"`
 	AckP99       *float64           `json:"ack_p99,omitempty"`
 	SessionsOpen *float64           `json:"sessions_open,omitempty"`
-	Refused      map[string]float64 `json:"refused,omitempty"` // per second, by code
+	Refused      map[string]float64 `json:"refused,omitempty"` // by code
 	CPUCores     *float64           `json:"cpu_cores,omitempty"`
 	RSSBytes     *float64           `json:"rss_bytes,omitempty"`
 	Goroutines   *float64           `json:"goroutines,omitempty"`

@@ -45,7 +45,7 @@ func fakeServer(runID string, shard int, url string) ServerView {
 			Refused: map[string]float64{"invalid_message_string": 20}, CPUSeconds: f(2.75),
 			SessionsOpenPeak: f(50), RSSPeakBytes: f(64 << 20), GoroutinesPeak: f(180)}}
 	for i := range int64(5) {
-		v.Seconds = append(v.Seconds, ServerSecond{T: 1700000000 + i, Span: 1, AckRate: f(192), AckP50: f(0.0012), AckP99: f(0.0035),
+		v.Seconds = append(v.Seconds, ServerSecond{T: 1700000000 + i, Span: 1, Acks: f(192), AckP50: f(0.0012), AckP99: f(0.0035),
 			SessionsOpen: f(50), Refused: map[string]float64{"invalid_message_string": 4}, CPUCores: f(0.4 + 0.1*float64(i)),
 			RSSBytes: f(float64(60+i) * (1 << 20)), Goroutines: f(170 + float64(i))})
 	}
@@ -136,5 +136,26 @@ func TestServerText(t *testing.T) {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, buf.String())
 		}
+	}
+}
+
+func TestServerHTML(t *testing.T) {
+	r := fakeResult(7, ShardInfo{Index: 0, Count: 1}, 1700000000)
+	r.Config.Target = "http://127.0.0.1:1234"
+	r.Servers = []ServerView{fakeServer("r1", 0, "http://127.0.0.1:1234/metrics"), {URL: "http://127.0.0.1:1234/nope", Unavailable: "<status 404>"}}
+	r.Servers[0].Seconds[2].AckP99 = nil // a second without acks leaves a gap
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"Server — http://127.0.0.1:1234/metrics", "server p99", "client p99", "server acks",
+		">invalid_message_string<", "Server CPU (cores)", "Server resident memory", "sessions open", "No server metrics: &lt;status 404&gt;"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "NaN") {
+		t.Error("HTML report draws NaN")
 	}
 }
