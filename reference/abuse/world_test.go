@@ -74,7 +74,7 @@ var seed struct {
 
 func seedHistory(t testing.TB, ctx context.Context) {
 	seed.db = filepath.Join(seed.dir, "wcp.db")
-	srv := startServerOn(t, seed.db, "--session-buffer=16777216")
+	srv := startServerOn(t, seed.db, "--session-buffer=16777216", "--session-burst=16777216")
 	w := newWorld(t, ctx, srv)
 	seed.chat = w.chat(t, ctx, "history")
 	w.fill(t, ctx, seed.chat.ID, 1000, 64, ltBody)
