@@ -174,11 +174,18 @@ func (w *world) session(t testing.TB, ctx context.Context, as *client.Client, ch
 // to CONNECT; it is closed at the end of the test.
 func (w *world) silent(t testing.TB, ctx context.Context, as *client.Client, chatID string, after *int64) *client.RawConn {
 	t.Helper()
+	return w.silentOver(t, ctx, client.TransportWebSocket, as, chatID, after)
+}
+
+// silentOver is silent over the named transport (client.TransportWebSocket
+// or client.TransportPolling).
+func (w *world) silentOver(t testing.TB, ctx context.Context, transport string, as *client.Client, chatID string, after *int64) *client.RawConn {
+	t.Helper()
 	auth, err := json.Marshal(w.auth(t, ctx, as, chatID, after))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := client.DialRaw(ctx, w.srv.url)
+	rc, err := client.DialRawTransport(ctx, w.srv.url, transport)
 	if err != nil {
 		t.Fatal(err)
 	}
