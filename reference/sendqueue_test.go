@@ -1,6 +1,10 @@
 package reference
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,5 +131,36 @@ func TestSendQueueUnderBufferStays(t *testing.T) {
 	case e := <-ends:
 		t.Fatalf("ended under %q at its buffer", e.limit)
 	default:
+	}
+}
+
+// TestBurstLimits: SessionBurst defaults to the larger of its default and
+// SessionBuffer, one set below SessionBuffer is refused, and both new
+// limits show in the wcp_limit gauge.
+func TestBurstLimits(t *testing.T) {
+	t.Parallel()
+	if l := (Limits{SessionBuffer: 16 << 20}).withDefaults(); l.SessionBurst != 16<<20 || l.BurstGrace != 2*time.Second {
+		t.Errorf("a 16 MiB buffer alone: burst %d, grace %v; want 16 MiB and 2 s", l.SessionBurst, l.BurstGrace)
+	}
+	if l := (Limits{}).withDefaults(); l.SessionBuffer != 1<<20 || l.SessionBurst != 8<<20 {
+		t.Errorf("defaults: buffer %d, burst %d; want 1 MiB and 8 MiB", l.SessionBuffer, l.SessionBurst)
+	}
+	if _, err := Open(context.Background(), Config{Limits: Limits{SessionBuffer: 2 << 20, SessionBurst: 1 << 20}}); err == nil || !strings.Contains(err.Error(), "SessionBurst") {
+		t.Errorf("a burst cap under the buffer: %v, want an error naming SessionBurst", err)
+	}
+	s := openLimited(t, Limits{SessionBurst: 4 << 20, BurstGrace: 3 * time.Second})
+	resp, err := http.Get(s.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`wcp_limit{limit="session_burst_bytes"} 4.194304e+06`, `wcp_limit{limit="burst_grace_seconds"} 3`, `wcp_limit{limit="session_buffer_bytes"} 1.048576e+06`} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
