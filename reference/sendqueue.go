@@ -25,8 +25,9 @@ import (
 // SessionBurst, what it may hold for BurstGrace. It
 // sits below Socket.IO, so every path that writes to a socket is measured
 // alike: live delivery, replay, acks, `revoked`, CONNECT answers, pings.
-// (A websocket whose peer takes nothing may meet batchConn's write timeout
-// first, counted as write_timeout: at the defaults, 10 s before 15 s.)
+// (A websocket whose peer takes nothing, with no more than SessionBuffer
+// queued, may meet batchConn's write timeout first, counted as
+// write_timeout: at the defaults, 10 s before 15 s.)
 //
 // How the bytes are measured. Every packet the engine is given passes its
 // "packetCreate" event, with its encoded data (the length is read there,
