@@ -17,13 +17,13 @@ import (
 // a queue that follows no transport counts the drains of nil).
 
 type ending struct {
-	limit string
-	at    time.Time
+	limit, what string
+	at          time.Time
 }
 
 func testQueue(l Limits) (*sendQueue, chan ending) {
 	ends := make(chan ending, 2)
-	q := newSendQueue(l.withDefaults(), func(limit, _ string, _ ...any) { ends <- ending{limit, time.Now()} })
+	q := newSendQueue(l.withDefaults(), func(limit, what string, _ ...any) { ends <- ending{limit, what, time.Now()} })
 	return q, ends
 }
 
@@ -55,8 +55,8 @@ func TestSendQueueBurstCap(t *testing.T) {
 	q.put(1)
 	select {
 	case e := <-ends:
-		if e.limit != limitSession {
-			t.Errorf("ended under %q, want %q", e.limit, limitSession)
+		if e.limit != limitSession || !strings.Contains(e.what, "burst cap") {
+			t.Errorf("ended under %q (%q), want %q, saying it was the burst cap", e.limit, e.what, limitSession)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("not ended over the burst cap")
@@ -101,8 +101,8 @@ func TestSendQueueGrace(t *testing.T) {
 	}
 	select {
 	case e := <-ends:
-		if e.limit != limitSession {
-			t.Errorf("ended under %q, want %q", e.limit, limitSession)
+		if e.limit != limitSession || !strings.Contains(e.what, "grace") {
+			t.Errorf("ended under %q (%q), want %q, saying it was the grace", e.limit, e.what, limitSession)
 		}
 		if d := e.at.Sub(again); d < grace {
 			t.Errorf("ended %v after going over again, within the grace of %v", d, grace)
