@@ -22,7 +22,7 @@ func addLimitFlags(fl *pflag.FlagSet, l *reference.Limits) {
 	fl.DurationVar(&l.BurstGrace, "burst-grace", d.BurstGrace, "how long a socket may stay over --session-buffer before it is disconnected as a slow receiver")
 	fl.DurationVar(&l.SlowAfter, "slow-after", d.SlowAfter, "how long a socket with bytes queued may go without a write finishing before it is disconnected")
 	fl.IntVar(&l.ReplayPage, "replay-page", d.ReplayPage, "stored messages a replay reads at once; the next page waits until the socket drained this one")
-	fl.IntVar(&l.WriterQueue, "writer-queue", d.WriterQueue, "messages on their way to being stored and delivered; more are refused (internal, server busy), and past half of it a chat or session over its fair share is")
+	fl.IntVar(&l.WriterQueue, "writer-queue", d.WriterQueue, "messages on their way to being stored and delivered; past it, or past a chat's and its session's fair share once it is half full, messages are refused (internal, server busy)")
 }
 
 // checkLimits reports flags that contradict each other, by their names (0
