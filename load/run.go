@@ -23,6 +23,7 @@ type runner struct {
 	crew     *crew
 	books    []*chatBook // parallel to plan.Chats
 	sessions []*session
+	server   *serverWatch // nil: the server's metrics are not scraped
 
 	nmu   sync.Mutex
 	notes []string
@@ -59,6 +60,8 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		return nil, err
 	}
 	res := r.header()
+	defer r.server.close()
+	r.server.probe(ctx)
 	api, release := apiClient(&r.cfg)
 	defer release()
 	w, err := r.setup(ctx, api)
@@ -93,6 +96,7 @@ func newRunner(cfg Config) (*runner, error) {
 		prog: cfg.Progress,
 		crew: newCrew(&cfg, report.NewMetrics(4*runtime.GOMAXPROCS(0))),
 	}
+	r.server = newServerWatch(&r.cfg)
 	for range plan.Chats {
 		r.books = append(r.books, &chatBook{})
 	}
@@ -188,6 +192,7 @@ func (r *runner) send(ctx context.Context) sending {
 	defer c.workers.end()
 	r.prog.Phase("sending")
 	var s sending
+	r.server.scrape(ctx) // before sending
 	cpu0 := cpuTime()
 	c.start = time.Now()
 	s.start = c.start
@@ -197,6 +202,7 @@ func (r *runner) send(ctx context.Context) sending {
 	bgwg.Go(func() { watchSched(bg, c.m) })
 	bgwg.Go(func() { r.sweep(bg) })
 	bgwg.Go(func() { r.seconds(bg) })
+	bgwg.Go(func() { r.server.seconds(bg) })
 	sendCtx, stopSend := context.WithTimeout(ctx, r.cfg.SendDuration())
 	c.sending.Store(true)
 	if r.cfg.Inflight > 0 {
@@ -224,6 +230,7 @@ func (r *runner) send(ctx context.Context) sending {
 	stopBG()
 	bgwg.Wait()
 	c.m.Tick(time.Now().Unix())
+	r.server.scrape(ctx) // after the drain
 	r.closeAll()
 	return s
 }
@@ -261,6 +268,7 @@ func (r *runner) account(res *report.Result, s sending) {
 		res.LastAck = crew.start.Add(time.Duration(la)).UTC()
 	}
 	res.Series = crew.m.Series()
+	res.Servers = r.server.views()
 	res.End = time.Now().UTC()
 	res.Notes = r.notes
 	if n := crew.revoked.Load(); n > 0 {

@@ -134,6 +134,10 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 	if m.Failed() {
 		t.Errorf("merged run failed: %v", m.Failures)
 	}
+	// Every shard scraped the one server; the merge counts it once.
+	if len(m.Servers) != 1 || m.Servers[0].Shard != 0 {
+		t.Errorf("merged server views: %+v, want shard 0's alone", m.Servers)
+	}
 }
 
 // A run leaves no goroutine of its own behind.

@@ -97,6 +97,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		stop:      make(chan struct{}),
 		serveDone: make(chan struct{}),
 	}
+	if err := s.limits.check(); err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -65,6 +65,9 @@ type Result struct {
 	// Costs are what each generator process spent (cost.go); absent
 	// from results written before they were measured.
 	Costs []Cost `json:"costs,omitempty"`
+	// Servers is the server's own view of the run, from its Prometheus
+	// metrics (server.go); absent when not scraped.
+	Servers []ServerView `json:"servers,omitempty"`
 
 	// Valid is false when any generator was its own bottleneck: its
 	// numbers describe the generator, not the server.

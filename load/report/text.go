@@ -117,6 +117,7 @@ func WriteText(w io.Writer, r *Result) error {
 	}
 	tw.Flush()
 	b.WriteString("\n")
+	writeServers(&b, r)
 	for _, sc := range r.SelfChecks {
 		verdict := "valid"
 		if !sc.Valid {
