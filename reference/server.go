@@ -57,6 +57,10 @@ type Config struct {
 	// slower server (ackdelay.go). Tests only; no default binary exposes
 	// it (wcp serve built with -tags wcpfault has a hidden --ack-delay).
 	AckDelay time.Duration
+	// Heartbeat is the Engine.IO ping schedule; zero fields take
+	// DefaultHeartbeat. Its Timeout must be longer than its Interval
+	// (heartbeat.go says why).
+	Heartbeat Heartbeat
 }
 
 // Server is a running WCP reference server: the HTTP API and Socket.IO on
@@ -98,6 +102,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		serveDone: make(chan struct{}),
 	}
 	if err := s.limits.check(); err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	heartbeat := cfg.Heartbeat.withDefaults()
+	if err := heartbeat.check(); err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	if s.log == nil {
@@ -158,6 +166,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.io.SetConnectTimeout(2 * s.limits.HandshakeTimeout)
 	opts := sio.DefaultServerOptions()
 	opts.SetServeClient(false)
+	opts.SetPingInterval(heartbeat.Interval)
+	opts.SetPingTimeout(heartbeat.Timeout)
 	s.conns = newEngineConns(s)
 	engineIO := s.io.ServeHandler(opts)
 	s.io.Engine().On("connection", s.conns.opened)
