@@ -74,6 +74,9 @@ type Config struct {
 	// reconnect. Senders, Chats, Rate, Stages, Inflight and Duration are
 	// then left zero; BodyBytes applies to populations without a body.
 	Scenario *scenario.Scenario
+	// ServerMetrics is what the run scrapes of the server's own metrics
+	// (zero: <Target>/metrics, the reference's series).
+	ServerMetrics ServerMetrics
 }
 
 // Progress receives a run's progress; its methods are called from several
@@ -206,6 +209,7 @@ func (c Config) Validate() error {
 	case c.Shard.Count > 1 && c.RunID == "":
 		bad("run-id", "--shard with n > 1 needs --run-id, the name its shards share")
 	}
+	c.ServerMetrics.validate(bad)
 	if len(errs) > 0 {
 		return &ConfigError{Problems: errs}
 	}

@@ -13,6 +13,11 @@
 //     and HTML reports. `wcp load merge` and `wcp load report` need only
 //     this package.
 //   - load/progress: the live displays (Lines, Bars) of a run's Progress.
+//   - load/prom: the server's own view. It scrapes a Prometheus endpoint
+//     and turns successive scrapes into report.ServerView (per-second
+//     server ack p50/p99 from histogram bucket increments, sessions open,
+//     refusals by code, CPU cores, RSS, goroutines). Like the others it
+//     imports report, never the engine.
 //
 // Inside the engine the roles follow vegeta's split:
 //
@@ -70,6 +75,19 @@
 //     same audit covers every seam: the seqs in (after, first live seq]
 //     must all arrive, once. report.Reconnects defines reopen, time to
 //     resume and replay speed.
+//   - Limits of one process (fdlimit.go): every session is one websocket,
+//     one open file; Run fails fast with an *FDLimitError, suggesting
+//     --shard, when the shard's sessions cannot all be open under
+//     RLIMIT_NOFILE. What the process spent, memory per session after
+//     connect and CPU per message, is the result's Cost (cost.go).
+//   - The server watch (servermetrics.go) probes the target's /metrics
+//     (Config.ServerMetrics) once at the start; a target without them is
+//     noted in the result, never an error. Otherwise it scrapes before
+//     sending, at every wall-clock second boundary while sending and
+//     draining (where the client's series closes its seconds, so server
+//     second T sits beside client second T), and after the drain, each
+//     scrape bounded by a timeout and a failed one counted. Merged
+//     shards keep one view per run and URL (report.MergeServers).
 //
 // The reference profile ("make bench"): 200 senders in 20 chats, one
 // message in flight each, 10 s, against the embedded reference, writing

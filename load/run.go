@@ -32,6 +32,7 @@ type runner struct {
 	pops    []*population
 	sources []*source
 	rev     reviver
+	server  *serverWatch // nil: the server's metrics are not scraped
 
 	nmu   sync.Mutex
 	notes []string
@@ -64,7 +65,12 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFiles(&r.cfg, r.plan.NumSenders, fileLimit()); err != nil {
+		return nil, err
+	}
 	res := r.header()
+	defer r.server.close()
+	r.server.probe(ctx)
 	api, release := apiClient(&r.cfg)
 	defer release()
 	w, err := r.setup(ctx, api)
@@ -82,6 +88,7 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	sent := r.send(ctx)
 	r.account(res, sent)
 	r.selfCheck(res, sent, mem)
+	res.Costs = []report.Cost{r.cost(res, sent, mem)}
 	res.Judge()
 	return res, nil
 }
@@ -106,6 +113,7 @@ func newRunner(cfg Config) (*runner, error) {
 		return nil, err
 	}
 	plan := r.plan
+	r.server = newServerWatch(&r.cfg)
 	for range plan.Chats {
 		r.books = append(r.books, &chatBook{})
 	}
@@ -144,8 +152,13 @@ func (r *runner) setup(ctx context.Context, api *client.Client) (*world, error) 
 	return setup(ctx, &r.cfg, r.plan, api)
 }
 
-// memGrowth is what connecting grew the process by.
-type memGrowth struct{ rss, heap float64 }
+// memGrowth is what connecting grew the process by, and what it held
+// after: resident set and heap (bytes), open files.
+type memGrowth struct {
+	rss, heap           float64
+	rssAfter, heapAfter uint64
+	files               int
+}
 
 // connect opens every sender's session and measures the memory they took.
 func (r *runner) connect(ctx context.Context, w *world) (memGrowth, error) {
@@ -161,7 +174,8 @@ func (r *runner) connect(ctx context.Context, w *world) (memGrowth, error) {
 	if len(r.sessions) == 0 {
 		return memGrowth{}, fmt.Errorf("connect: no sender could connect (%s)", strings.Join(r.notes, "; "))
 	}
-	return memGrowth{rss: float64(rss1) - float64(rss0), heap: float64(heap1) - float64(heap0)}, nil
+	return memGrowth{rss: float64(rss1) - float64(rss0), heap: float64(heap1) - float64(heap0),
+		rssAfter: rss1, heapAfter: heap1, files: openFiles()}, nil
 }
 
 // awaitStart waits for cfg.StartAt, if set and still ahead.
@@ -195,6 +209,7 @@ func (r *runner) send(ctx context.Context) sending {
 	defer c.workers.end()
 	r.prog.Phase("sending")
 	var s sending
+	r.server.scrape(ctx) // before sending
 	cpu0 := cpuTime()
 	c.start = time.Now()
 	s.start = c.start
@@ -204,6 +219,7 @@ func (r *runner) send(ctx context.Context) sending {
 	bgwg.Go(func() { watchSched(bg, c.m) })
 	bgwg.Go(func() { r.sweep(bg) })
 	bgwg.Go(func() { r.seconds(bg) })
+	bgwg.Go(func() { r.server.seconds(bg) })
 	sendCtx, stopSend := context.WithTimeout(ctx, r.cfg.SendDuration())
 	c.sending.Store(true)
 	bounced := r.disrupt(sendCtx, ctx)
@@ -238,6 +254,7 @@ func (r *runner) send(ctx context.Context) sending {
 	stopBG()
 	bgwg.Wait()
 	c.m.Tick(time.Now().Unix())
+	r.server.scrape(ctx) // after the drain
 	r.closeAll()
 	return s
 }
@@ -277,6 +294,7 @@ func (r *runner) account(res *report.Result, s sending) {
 		res.LastAck = crew.start.Add(time.Duration(la)).UTC()
 	}
 	res.Series = crew.m.Series()
+	res.Servers = r.server.views()
 	res.End = time.Now().UTC()
 	res.Notes = r.notes
 	if sc := r.cfg.Scenario; sc != nil {

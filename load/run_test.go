@@ -62,6 +62,17 @@ func TestRunAgainstReference(t *testing.T) {
 	if res.Failed() {
 		t.Errorf("run failed: %v", res.Failures)
 	}
+	if len(res.Costs) != 1 {
+		t.Fatalf("costs %+v, want one", res.Costs)
+	}
+	cost := res.Costs[0]
+	t.Logf("cost: %+v", cost)
+	if cost.Sessions != 20 || !cost.SharedWithServer || cost.Messages != c.Sent || cost.CPUPerMessageUS <= 0 || cost.RSSMiB <= 0 || cost.HeapMiB <= 0 {
+		t.Errorf("cost %+v: want 20 sessions shared with the server, %d messages, CPU and memory measured", cost, c.Sent)
+	}
+	if lim := fileLimit(); lim > 0 && (cost.FileLimit != lim || cost.OpenFiles < 2*20) {
+		t.Errorf("cost: %d open files of %d, want at least both ends of 20 sessions, of %d", cost.OpenFiles, cost.FileLimit, lim)
+	}
 }
 
 // Three shards of one run against one server, run concurrently as three
@@ -122,6 +133,10 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 	}
 	if m.Failed() {
 		t.Errorf("merged run failed: %v", m.Failures)
+	}
+	// Every shard scraped the one server; the merge counts it once.
+	if len(m.Servers) != 1 || m.Servers[0].Shard != 0 {
+		t.Errorf("merged server views: %+v, want shard 0's alone", m.Servers)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -210,7 +211,8 @@ func (r *runner) connectAll(ctx context.Context, w *world) error {
 	return err
 }
 
-// codeOf names a failure for the counters: the protocol code, or
+// codeOf names a failure for the counters: the protocol code,
+// "too_many_open_files" when this process ran out of file descriptors, or
 // "transport" when the server never said why.
 func codeOf(err error) string {
 	if err == nil {
@@ -221,6 +223,9 @@ func codeOf(err error) string {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "timeout"
+	}
+	if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+		return "too_many_open_files"
 	}
 	return "transport"
 }

@@ -32,7 +32,12 @@
 // CPU, each owning the chats that hash to it) then acknowledge each message
 // and publish it, a chat's messages in seq order through its one deliverer,
 // while the writer already commits the next batch. Stored, then
-// acknowledged, then delivered: MSG-1's order holds per message.
+// acknowledged, then delivered: MSG-1's order holds per message. The
+// writer holds at most Limits.WriterQueue messages from submit to the end
+// of their delivery and refuses more at once (internal, "server busy");
+// once half full it is shared fairly between chats and between each
+// chat's sessions (writershare.go), so a flood in one chat does not get
+// another's messages refused.
 //
 // # Fan-out
 //
@@ -96,13 +101,32 @@
 // The Socket.IO engine buffers, without bound, what it cannot write to a
 // socket yet. So what each Engine.IO connection has queued and not written
 // is measured below Socket.IO, from the engine's own events (sendqueue.go),
-// whatever wrote it: live messages, replay, acks, `revoked`. A connection
-// over Limits.SessionBuffer is ended at once; one under it that has not had
-// a write finish for Limits.SlowAfter has stopped reading and is ended too:
-// its session leaves its hub and its connection closes, discarding what is
-// queued, rather than letting it grow the server's memory until the
-// engine's ping timeout ends it. It is sent no DISCONNECT, which would wait
-// behind the bytes it is not reading; the client recovers with `after`.
+// whatever wrote it: live messages, replay, acks, `revoked`. Two
+// thresholds, because the count spikes on bursts even for a client that
+// reads at once: a deliverer publishes a whole commit batch in a tight
+// loop, so all of it is queued before the transport's first drain (64
+// senders each sending one message of 16 KiB of '<' queue 6 MiB for every
+// session of the chat). Limits.SessionBuffer is the steady-state
+// allowance: a connection may go over it only briefly, and one still over
+// it Limits.BurstGrace after it went over (no write brought it back to
+// SessionBuffer or under meanwhile) is ended. Limits.SessionBurst is the
+// cap: a connection over it is ended at once. And one that has not had a
+// write finish for Limits.SlowAfter, however little it has queued, has
+// stopped reading and is ended too. An ended session leaves its hub and
+// its connection closes, discarding what is queued, rather than letting
+// it grow the server's memory until the engine's ping timeout ends it. It
+// is sent no DISCONNECT, which would wait behind the bytes it is not
+// reading; the client recovers with `after`. A packet that finds the queue
+// empty is always taken and starts no clock, so no single message (at most
+// about 96 KiB encoded) ends a session on its own.
+//
+// What the grace asks of a reader: the queue comes back under the buffer
+// only when the transport has written the batch it took, and after a burst
+// that batch is about the whole burst, so a reader must take a burst
+// (less what the kernel's socket buffers hold) within BurstGrace: the
+// largest, 8 MiB, at 4 MiB/s; 6 MiB at 3 MiB/s. One slower is ended on
+// such a burst and catches up with `after`. The server, in turn, has a
+// burst's size times the chat's sessions to write within the grace.
 //
 // # Limits
 //
@@ -136,10 +160,11 @@
 //
 // Socket.IO. What each Engine.IO connection has queued and not yet written
 // is measured from the engine's own events (sendqueue.go, and "Slow
-// consumers" above): over SessionBuffer (1 MiB) the connection is ended at
-// once, and with something queued and no write finished for SlowAfter (15 s)
-// too; a websocket write blocked for WriteTimeout (10 s) closes its
-// connection (batchconn.go). None gets a DISCONNECT; the client recovers
+// consumers" above): over SessionBurst (8 MiB) the connection is ended at
+// once, over SessionBuffer (1 MiB) for BurstGrace (2 s) too, and with
+// something queued and no write finished for SlowAfter (15 s) too; a
+// websocket write blocked for WriteTimeout (10 s) closes its connection
+// (batchconn.go). None gets a DISCONNECT; the client recovers
 // with `after`. A replay reads ReplayPage (100) messages at a time and
 // writes them only as the socket drains (replay.go). At most
 // MaxPendingHandshakes (1,000) connections are open without a session; a
@@ -151,21 +176,30 @@
 // two goroutines (the engine's ping timer, Socket.IO's connect timer; 1,000
 // measured 29 MB of RSS), so the 1,000 hold about 30 MiB; an idle session
 // costs about 60 KiB and two goroutines (1,000 measured 58 MB). A session
-// holds on top, at most: its send queue, SessionBuffer plus the packet that
-// crossed it (a message is at most about 96 KiB encoded); batchConn's
-// 256 KiB; the frame it is sending us, up to the engine's maxHttpBufferSize
-// of 1 MB; and while it catches up, half of SessionBuffer queued, the live
-// messages published meanwhile (up to SessionBuffer, encoded bytes the
-// chat's sessions share) and one page of stored messages (100 of at most
-// 16 KiB). That is about 2.5 MiB for a live session and 4.5 MiB for one
-// catching up at the defaults, worst case, plus the kernel's socket buffers
-// outside the heap, for at most SlowAfter or WriteTimeout once it stops
-// reading. So 10,000 connections could hold 25 to 45 GiB at worst: as for
-// HTTP, size --max-conns (and --session-buffer) to the memory at hand.
-// SessionBuffer should also stay well above the largest burst a chat sends
-// at once: a burst of more than about ten of the largest messages already
-// puts every session of the chat over the default 1 MiB, however fast it
-// reads.
+// holds on top, at most: its send queue; batchConn's 256 KiB; the frame it
+// is sending us, up to the engine's maxHttpBufferSize of 1 MB; and while it
+// catches up, the live messages published meanwhile (up to SessionBuffer,
+// encoded bytes the chat's sessions share) and one page of stored messages
+// (100 of at most 16 KiB). Its send queue holds up to SessionBuffer for as
+// long as writes keep finishing (half of it while it catches up, which is
+// all the replay writes into), and up to SessionBurst plus the packet that
+// crossed it (a message is at most about 96 KiB encoded) for at most
+// BurstGrace. At the defaults that is, worst case, about 2.5 MiB for a
+// live session and 4.5 MiB for one catching up in the steady state, and
+// about 9.5 MiB and 12 MiB during the grace of a burst, plus the kernel's
+// socket buffers outside the heap; once it stops reading it holds that for
+// at most SlowAfter or WriteTimeout (BurstGrace when over SessionBuffer).
+// So 10,000 connections could hold about 25 to 45 GiB steady, and 93 to
+// 117 GiB were every one of them to hold a full burst at once (for at most
+// the 2 s of the grace), at worst. A burst's live
+// messages are encoded once per chat and shared by the queues of its
+// sessions, so that worst case needs a burst of its own, over 8 MiB, for
+// every session within the same 2 s; a burst to one chat of many sessions
+// holds its bytes once, plus batchConn's 256 KiB per session. As for HTTP,
+// size --max-conns (and --session-buffer, --session-burst) to the memory
+// at hand; --session-burst should stay above the largest burst a chat
+// sends at once (the default holds about 85 of the largest messages), and
+// --burst-grace long enough for the slowest reader to be served to take it.
 //
 // # Shutdown
 //
@@ -204,4 +238,11 @@
 // purpose, each at the one place the rule is enforced, so the conformance
 // specs can prove they catch it. No command exposes it, except wcp serve
 // built with -tags wcpfault (a hidden --fault, for test images).
+//
+// Config.AckDelay is a defect of another kind: it holds every ack a fixed
+// time after its commit, which breaks no rule and only makes the server
+// slower, so that `wcp load compare` can be shown to tell a slower server
+// from noise. It is not a fault of the catalogue (every fault there must
+// fail a rule's specs); wcp serve built with -tags wcpfault has it as a
+// hidden --ack-delay.
 package reference

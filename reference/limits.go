@@ -1,6 +1,9 @@
 package reference
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Limits bound what any one client can make the server hold: memory,
 // goroutines, file descriptors, time. Every limit has a wcp serve flag and
@@ -24,9 +27,21 @@ type Limits struct {
 	// WriteTimeout bounds writing one HTTP response or one socket frame to
 	// a client that does not read.
 	WriteTimeout time.Duration
-	// SessionBuffer bounds the bytes queued for one socket and not yet
-	// written; a socket over it is a slow receiver and is ended at once.
+	// SessionBuffer is the steady-state allowance of bytes queued for one
+	// socket and not yet written. A socket may go over it only briefly, on
+	// a burst: one still over it BurstGrace after it went over (it did not
+	// get back to SessionBuffer or less meanwhile) is a slow receiver and
+	// is ended. A replay writes into half of it.
 	SessionBuffer int
+	// SessionBurst is the cap on bytes queued for one socket, however
+	// briefly: a socket over it is a slow receiver and is ended at once. It
+	// must be at least SessionBuffer; zero takes the default, or
+	// SessionBuffer if that is larger.
+	SessionBurst int
+	// BurstGrace is how long a socket may stay over SessionBuffer (and
+	// under SessionBurst) before it is ended as a slow receiver: a reader
+	// must take a burst within it.
+	BurstGrace time.Duration
 	// SlowAfter is how long a socket with bytes queued may go without a
 	// write finishing before it is ended as a slow receiver.
 	SlowAfter time.Duration
@@ -36,8 +51,10 @@ type Limits struct {
 	ReplayPage int
 	// WriterQueue bounds messages accepted and not yet committed,
 	// acknowledged and delivered (so a slow fan-out pushes back too); past
-	// it new messages are refused (code internal, "server busy"). The bound
-	// is server-wide, not shared fairly between chats.
+	// it new messages are refused (code internal, "server busy"). Once it
+	// is half full it is shared fairly, between chats and between the
+	// sessions of each chat (fairShare, writershare.go), so a flood in one
+	// chat does not get other chats' messages refused.
 	WriterQueue int
 }
 
@@ -52,6 +69,8 @@ func DefaultLimits() Limits {
 		ReadTimeout:          10 * time.Second,
 		WriteTimeout:         10 * time.Second,
 		SessionBuffer:        1 << 20,
+		SessionBurst:         8 << 20,
+		BurstGrace:           2 * time.Second,
 		SlowAfter:            15 * time.Second,
 		ReplayPage:           100,
 		WriterQueue:          10000,
@@ -77,10 +96,20 @@ func (l Limits) withDefaults() Limits {
 	setD(&l.ReadTimeout, d.ReadTimeout)
 	setD(&l.WriteTimeout, d.WriteTimeout)
 	set(&l.SessionBuffer, d.SessionBuffer)
+	set(&l.SessionBurst, max(d.SessionBurst, l.SessionBuffer))
+	setD(&l.BurstGrace, d.BurstGrace)
 	setD(&l.SlowAfter, d.SlowAfter)
 	set(&l.ReplayPage, d.ReplayPage)
 	set(&l.WriterQueue, d.WriterQueue)
 	return l
+}
+
+// check reports limits that contradict each other (after withDefaults).
+func (l Limits) check() error {
+	if l.SessionBurst < l.SessionBuffer {
+		return fmt.Errorf("limits: SessionBurst (%d bytes) is below SessionBuffer (%d bytes); the burst cap must be at least the steady-state buffer", l.SessionBurst, l.SessionBuffer)
+	}
+	return nil
 }
 
 // limitHit records a refusal because of limit: the counter, and a log

@@ -70,6 +70,7 @@ func newMetrics(l Limits) *metrics {
 		limitConns: float64(l.MaxConns), limitHandshakes: float64(l.MaxPendingHandshakes),
 		"handshake_timeout_seconds": l.HandshakeTimeout.Seconds(), "read_timeout_seconds": l.ReadTimeout.Seconds(),
 		"write_timeout_seconds": l.WriteTimeout.Seconds(), "session_buffer_bytes": float64(l.SessionBuffer),
+		"session_burst_bytes": float64(l.SessionBurst), "burst_grace_seconds": l.BurstGrace.Seconds(),
 		"slow_after_seconds": l.SlowAfter.Seconds(), "replay_page": float64(l.ReplayPage), limitWriter: float64(l.WriterQueue),
 	} {
 		limits.WithLabelValues(name).Set(v)

@@ -9,14 +9,25 @@ import (
 )
 
 // sendQueue measures what one Engine.IO connection has queued and not yet
-// written, and enforces the slow-receiver rule on it: over
-// Limits.SessionBuffer bytes, at once, or no write finished for
-// Limits.SlowAfter while something is queued, and the connection is ended
-// (engineConn.end), counted under the limit session_buffer either way. It
+// written, and enforces the slow-receiver rules on it. The connection is
+// ended (engineConn.end), counted under the limit session_buffer each time:
+//
+//   - over Limits.SessionBurst bytes: at once;
+//   - over Limits.SessionBuffer for Limits.BurstGrace: it went over and no
+//     write brought it back to SessionBuffer or less within the grace;
+//   - no write finished for Limits.SlowAfter while something is queued.
+//
+// Two thresholds, because the count spikes on bursts even for a client
+// that reads at once: a deliverer publishes a whole commit batch in a
+// tight loop, so all of it enters the engine's write buffer before the
+// transport's first "drain" (ten of the largest messages are about 1 MiB).
+// SessionBuffer is what a socket may hold for as long as it likes;
+// SessionBurst, what it may hold for BurstGrace. It
 // sits below Socket.IO, so every path that writes to a socket is measured
 // alike: live delivery, replay, acks, `revoked`, CONNECT answers, pings.
-// (A websocket whose peer takes nothing may meet batchConn's write timeout
-// first, counted as write_timeout: at the defaults, 10 s before 15 s.)
+// (A websocket whose peer takes nothing, with no more than SessionBuffer
+// queued, may meet batchConn's write timeout first, counted as
+// write_timeout: at the defaults, 10 s before 15 s.)
 //
 // How the bytes are measured. Every packet the engine is given passes its
 // "packetCreate" event, with its encoded data (the length is read there,
@@ -32,6 +43,8 @@ import (
 // kernel's socket buffer; neither is counted, both are bounded.
 type sendQueue struct {
 	limit     int           // Limits.SessionBuffer
+	burst     int           // Limits.SessionBurst
+	grace     time.Duration // Limits.BurstGrace
 	slowAfter time.Duration // Limits.SlowAfter
 	// end ends the connection because of limit; called at most once, never
 	// with q.mu held, and from a goroutine of its own when the trigger
@@ -45,13 +58,18 @@ type sendQueue struct {
 	transport transports.Transport // the transport whose "drain" counts
 	slowTimer *time.Timer          // armed while something is queued
 	armed     bool
-	room      chan struct{} // closed when queued shrinks, for waitRoom; nil when nobody waits
-	done      chan struct{} // closed once the connection ended or closed
-	stopped   bool          // done is closed
+	// overSince is when queued went over limit, zero while it is not;
+	// graceTimer is armed while it is not zero.
+	overSince  time.Time
+	graceTimer *time.Timer
+	room       chan struct{} // closed when queued shrinks, for waitRoom; nil when nobody waits
+	done       chan struct{} // closed once the connection ended or closed
+	stopped    bool          // done is closed
 }
 
 func newSendQueue(l Limits, end func(limit, what string, attrs ...any)) *sendQueue {
-	return &sendQueue{limit: l.SessionBuffer, slowAfter: l.SlowAfter, end: end, done: make(chan struct{})}
+	return &sendQueue{limit: l.SessionBuffer, burst: l.SessionBurst, grace: l.BurstGrace, slowAfter: l.SlowAfter,
+		end: end, done: make(chan struct{})}
 }
 
 // packetLen is the length of a packet's data: the engine's buffers and ours
@@ -67,9 +85,11 @@ func packetLen(p *packet.Packet) int {
 }
 
 // created is the engine's "packetCreate": a packet joins the write buffer.
-// A socket is ended as soon as its queue goes over the limit, but a packet
-// that finds the queue empty is always taken, however large, so that no
-// single message (up to about 96 KiB encoded) can end a session on its own.
+// A socket is ended as soon as its queue goes over the burst cap, and its
+// grace clock starts when it goes over the buffer; but a packet that finds
+// the queue empty is always taken, however large, and starts no clock, so
+// that no single message (up to about 96 KiB encoded) can end a session on
+// its own.
 func (q *sendQueue) created(args ...any) {
 	p, _ := args[0].(*packet.Packet)
 	n := packetLen(p)
@@ -83,17 +103,23 @@ func (q *sendQueue) created(args ...any) {
 	if before == 0 {
 		q.progress = time.Now() // the stuck clock starts now
 	}
-	over := before > 0 && q.queued > q.limit
+	over := before > 0 && q.queued > q.burst
 	if over {
 		q.stop()
-	} else if q.queued > 0 && !q.armed {
-		q.arm(q.slowAfter)
+	} else {
+		if q.queued > 0 && !q.armed {
+			q.arm(q.slowAfter)
+		}
+		if before > 0 && q.queued > q.limit && q.overSince.IsZero() {
+			q.overSince = time.Now() // the grace clock starts now
+			q.armGrace(q.grace)
+		}
 	}
 	queued := q.queued
 	q.mu.Unlock()
 	if over {
-		go q.end(limitSession, "socket ended: over its send buffer (slow receiver)",
-			"queued_bytes", queued, "limit_bytes", q.limit)
+		go q.end(limitSession, "socket ended: over its burst cap, at once (slow receiver)",
+			"queued_bytes", queued, "burst_bytes", q.burst)
 	}
 }
 
@@ -118,6 +144,7 @@ func (q *sendQueue) drained(t transports.Transport) {
 	q.queued -= q.inflight
 	q.inflight = 0
 	q.progress = time.Now()
+	q.underAgain()
 	if q.room != nil {
 		close(q.room)
 		q.room = nil
@@ -147,6 +174,7 @@ func (q *sendQueue) switchTo(t transports.Transport, replace bool) {
 	q.transport = t
 	q.queued -= q.inflight
 	q.inflight = 0
+	q.underAgain()
 	// Neither call emits, so holding q.mu is safe.
 	if old != nil {
 		old.RemoveListener("drain", q.drainOf(old))
@@ -169,6 +197,50 @@ func (q *sendQueue) arm(d time.Duration) {
 		return
 	}
 	q.slowTimer.Reset(d)
+}
+
+// underAgain stops the grace clock if the queue is back within the
+// buffer; q.mu is held.
+func (q *sendQueue) underAgain() {
+	if q.overSince.IsZero() || q.queued > q.limit {
+		return
+	}
+	q.overSince = time.Time{}
+	q.graceTimer.Stop()
+}
+
+// armGrace (re)starts the grace timer; q.mu is held.
+func (q *sendQueue) armGrace(d time.Duration) {
+	if q.graceTimer == nil {
+		q.graceTimer = time.AfterFunc(d, q.checkGrace)
+		return
+	}
+	q.graceTimer.Reset(d)
+}
+
+// checkGrace runs BurstGrace after the queue went over the buffer, unless
+// a write brought it back first: a queue still over it has not taken a
+// burst in time, or is no burst but a client reading slower than it is
+// sent to, and is ended. (A timer stopped too late to keep it from
+// firing finds the clock stopped, or restarted later, and does nothing
+// or waits again.)
+func (q *sendQueue) checkGrace() {
+	q.mu.Lock()
+	if q.stopped || q.overSince.IsZero() {
+		q.mu.Unlock()
+		return
+	}
+	over := time.Since(q.overSince)
+	if over < q.grace {
+		q.armGrace(q.grace - over)
+		q.mu.Unlock()
+		return
+	}
+	queued := q.queued
+	q.stop()
+	q.mu.Unlock()
+	q.end(limitSession, "socket ended: over its send buffer for longer than the burst grace (slow receiver)",
+		"over_for", over.Round(time.Millisecond), "queued_bytes", queued, "limit_bytes", q.limit)
 }
 
 // checkSlow runs while something is queued, at most once per SlowAfter: a
@@ -209,6 +281,9 @@ func (q *sendQueue) stop() {
 	close(q.done)
 	if q.slowTimer != nil {
 		q.slowTimer.Stop()
+	}
+	if q.graceTimer != nil {
+		q.graceTimer.Stop()
 	}
 }
 

@@ -51,24 +51,36 @@ type Config struct {
 	// conformance specs can show they notice. Tests only; never set it in
 	// production (no binary exposes it).
 	Fault fault.Fault
+	// AckDelay holds every acknowledgement (and the deliveries after it)
+	// this long after its commit: a deliberate performance defect, not a
+	// rule violation, so that load comparisons can be shown to notice a
+	// slower server (ackdelay.go). Tests only; no default binary exposes
+	// it (wcp serve built with -tags wcpfault has a hidden --ack-delay).
+	AckDelay time.Duration
+	// Heartbeat is the Engine.IO ping schedule; zero fields take
+	// DefaultHeartbeat. Its Timeout must be longer than its Interval
+	// (heartbeat.go says why).
+	Heartbeat Heartbeat
 }
 
 // Server is a running WCP reference server: the HTTP API and Socket.IO on
 // one listener, backed by SQLite. Its methods are safe for concurrent use.
 type Server struct {
-	log     *slog.Logger
-	now     func() time.Time
-	fault   fault.Fault
-	limits  Limits
-	store   Store
-	connKey connKey
-	metrics *metrics
-	hubs    *hubs
-	conns   *engineConns
-	writer  *writer
-	io      *sio.Server
-	http    *http.Server
-	ln      net.Listener
+	log   *slog.Logger
+	now   func() time.Time
+	fault fault.Fault
+	// ackDelay is Config.AckDelay (ackdelay.go).
+	ackDelay time.Duration
+	limits   Limits
+	store    Store
+	connKey  connKey
+	metrics  *metrics
+	hubs     *hubs
+	conns    *engineConns
+	writer   *writer
+	io       *sio.Server
+	http     *http.Server
+	ln       net.Listener
 
 	// stop is closed when Close starts, to end waits (the stall fault).
 	stop      chan struct{}
@@ -84,9 +96,17 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		log:       cfg.Logger,
 		now:       cfg.Now,
 		fault:     cfg.Fault,
+		ackDelay:  cfg.AckDelay,
 		limits:    cfg.Limits.withDefaults(),
 		stop:      make(chan struct{}),
 		serveDone: make(chan struct{}),
+	}
+	if err := s.limits.check(); err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	heartbeat := cfg.Heartbeat.withDefaults()
+	if err := heartbeat.check(); err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -146,6 +166,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.io.SetConnectTimeout(2 * s.limits.HandshakeTimeout)
 	opts := sio.DefaultServerOptions()
 	opts.SetServeClient(false)
+	opts.SetPingInterval(heartbeat.Interval)
+	opts.SetPingTimeout(heartbeat.Timeout)
 	s.conns = newEngineConns(s)
 	engineIO := s.io.ServeHandler(opts)
 	s.io.Engine().On("connection", s.conns.opened)

@@ -21,6 +21,9 @@ type pending struct {
 	received time.Time
 	stored   bool
 	err      *wcp.Error // why it was not stored
+	// committed is when its commit ended; set only with an ack delay
+	// (ackdelay.go).
+	committed time.Time
 }
 
 // writer is the group commit: one goroutine takes everything queued since
@@ -35,22 +38,24 @@ type pending struct {
 // deliverer, in seq order, while different chats fan out in parallel.
 //
 // The writer holds at most Limits.WriterQueue messages from submit to the
-// end of their delivery; past that, submit refuses (server busy).
+// end of their delivery, shared fairly between chats and between the
+// sessions of a chat once it is half full (fairShare); past that, submit
+// refuses (server busy).
 type writer struct {
 	s *Server
 
 	mu      sync.Mutex
 	queue   []*pending
-	held    int // accepted and not yet through a deliverer: queued, committing or delivering
 	closing bool
 	wake    chan struct{}
 
-	// limit bounds held (Limits.WriterQueue). It counts up to the end of
-	// delivery, not just to the commit, so that a fan-out slower than the
-	// database pushes back too instead of piling batches up behind the
-	// deliverers.
-	limit int
-	busy  *quietLimit // refusals past limit
+	// held counts the messages accepted and not yet through a deliverer
+	// (queued, committing or delivering), bounded by Limits.WriterQueue.
+	// It counts up to the end of delivery, not just to the commit, so that
+	// a fan-out slower than the database pushes back too instead of piling
+	// batches up behind the deliverers.
+	held *fairShare
+	busy *quietLimit // refusals past held's bounds
 
 	lastSeq map[string]int64  // writer goroutine only
 	shards  []chan []*pending // committed messages, by chat
@@ -65,8 +70,8 @@ func newWriter(s *Server) *writer {
 	}
 	w := &writer{
 		s:       s,
-		limit:   limit,
-		busy:    s.quietLimit(limitWriter, "writer queue full, message refused"),
+		held:    newFairShare(limit),
+		busy:    s.quietLimit(limitWriter, "writer queue: message refused, server busy"),
 		wake:    make(chan struct{}, 1),
 		lastSeq: make(map[string]int64),
 		shards:  make([]chan []*pending, n),
@@ -125,9 +130,11 @@ var (
 
 // submit queues p for the next commit. It never blocks: when the writer
 // already holds its limit of messages (queued, committing or being
-// delivered), p is refused at once (errBusy) rather than queued. Senders faster than the database or the
-// fan-out would otherwise grow the queue, and the server's memory, without
-// bound; the refusal is their backpressure, and the session stays open.
+// delivered), or p's chat or session its share of them, p is refused at
+// once (errBusy) rather than queued. Senders faster than the database or
+// the fan-out would otherwise grow the queue, and the server's memory,
+// without bound; the refusal is their backpressure, and the session stays
+// open.
 func (w *writer) submit(p *pending) {
 	w.mu.Lock()
 	if w.closing {
@@ -137,13 +144,12 @@ func (w *writer) submit(p *pending) {
 		}
 		return
 	}
-	if w.held >= w.limit {
+	if bound := w.held.admit(p.msg.ChatID, p.ss); bound != "" {
 		w.mu.Unlock()
-		w.refuseBusy(p)
+		w.refuseBusy(p, bound)
 		return
 	}
 	w.queue = append(w.queue, p)
-	w.held++
 	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
@@ -153,10 +159,10 @@ func (w *writer) submit(p *pending) {
 
 // refuseBusy acknowledges p with errBusy: never stored, never delivered
 // (MSG-2). Every refusal counts in wcp_limit_refusals_total; a flood of them
-// logs a line a second (quietLimit).
-func (w *writer) refuseBusy(p *pending) {
+// logs a line a second (quietLimit), naming the bound that refused it.
+func (w *writer) refuseBusy(p *pending, bound string) {
 	w.s.metrics.refused.WithLabelValues(string(errBusy.Code)).Inc()
-	w.busy.hit("queue", w.limit, "chat", p.msg.ChatID)
+	w.busy.hit("bound", bound, "queue", w.held.limit, "chat", p.msg.ChatID)
 	if p.ack != nil {
 		p.ack([]any{wcp.Ack{Error: errBusy}}, nil)
 	}
@@ -213,6 +219,7 @@ func (w *writer) commitLoop() {
 		w.mu.Unlock()
 		w.commit(batch)
 		last = len(batch)
+		w.stampCommitted(batch)
 		w.hand(batch) // the deliverers own batch from here
 		lastCommit = time.Now()
 	}
@@ -305,6 +312,7 @@ func (w *writer) deliverLoop(in <-chan []*pending) {
 	m := w.s.metrics
 	for batch := range in {
 		for _, p := range batch {
+			w.holdAck(p)
 			if !p.stored {
 				m.refused.WithLabelValues(string(p.err.Code)).Inc()
 				if p.ack != nil {
@@ -324,7 +332,9 @@ func (w *writer) deliverLoop(in <-chan []*pending) {
 			}
 		}
 		w.mu.Lock()
-		w.held -= len(batch)
+		for _, p := range batch {
+			w.held.release(p.msg.ChatID, p.ss)
+		}
 		w.mu.Unlock()
 	}
 }

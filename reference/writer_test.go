@@ -122,8 +122,11 @@ type ackLog struct {
 func newAckLog() *ackLog { return &ackLog{acks: map[string]wcp.Ack{}, got: make(chan string, 1000)} }
 
 // submit queues a message with body in chat through w, its ack recorded.
-func (l *ackLog) submit(w *writer, chat, body string) {
-	w.submit(&pending{msg: wcp.Message{ID: newID("m_"), ChatID: chat, UserID: "u", Body: body}, received: time.Now(),
+func (l *ackLog) submit(w *writer, chat, body string) { l.submitAs(w, nil, chat, body) }
+
+// submitAs submits body to chat as session ss.
+func (l *ackLog) submitAs(w *writer, ss *session, chat, body string) {
+	w.submit(&pending{ss: ss, msg: wcp.Message{ID: newID("m_"), ChatID: chat, UserID: "u", Body: body}, received: time.Now(),
 		ack: func(a []any, _ error) {
 			l.mu.Lock()
 			l.acks[body] = a[0].(wcp.Ack)
@@ -220,10 +223,12 @@ func TestWriterQueueBound(t *testing.T) {
 	t.Cleanup(g.open) // before the writer's cleanup, should the test fail early
 	acks := newAckLog()
 
-	acks.submit(w, "a", "m0")
+	// Each from a session of its own, so that no session goes over its
+	// share (fairShare) and it is the queue's bound that refuses the flood.
+	acks.submitAs(w, &session{}, "a", "m0")
 	<-g.entered // m0's commit stalls
 	for i := 1; i < limit; i++ {
-		acks.submit(w, "a", fmt.Sprintf("m%d", i))
+		acks.submitAs(w, &session{}, "a", fmt.Sprintf("m%d", i))
 	}
 	start := time.Now()
 	const flood = 100
@@ -245,7 +250,7 @@ func TestWriterQueueBound(t *testing.T) {
 	if n := counterValue(t, s.metrics.limitRefusals, limitWriter); n != flood {
 		t.Errorf("wcp_limit_refusals_total{limit=writer_queue} = %v, want %d", n, flood)
 	}
-	lines := strings.Count(logs.String(), "writer queue full")
+	lines := strings.Count(logs.String(), "writer queue: message refused")
 	if maxLines := 1 + int(elapsed/time.Second); lines < 1 || lines > maxLines {
 		t.Errorf("%d log lines for %d refusals in %v, want 1..%d", lines, flood, elapsed, maxLines)
 	}
@@ -269,6 +274,53 @@ func TestWriterQueueBound(t *testing.T) {
 	}
 	if got := strings.Join(bodies, " "); got != "m0 m1 m2 m3 after" {
 		t.Errorf("stored %q, want the accepted ones only", got)
+	}
+}
+
+// TestWriterQueueFair: while the store stalls, one session flooding chat a
+// is refused busy at its share, long before the queue is full, and a
+// message of chat b (another chat) and of another member of chat a are
+// still taken; once the store moves, all that was taken is stored and
+// acknowledged in order.
+func TestWriterQueueFair(t *testing.T) {
+	t.Parallel()
+	const limit = 40
+	g := &gatedStore{Store: testDB(t, map[string]int{"a": 0, "b": 0}), entered: make(chan struct{}), release: make(chan struct{})}
+	_, w := testWriter(t, g, Limits{WriterQueue: limit}, io.Discard)
+	t.Cleanup(g.open)
+	acks := newAckLog()
+	flooder := &session{}
+
+	acks.submitAs(w, flooder, "a", "f0")
+	<-g.entered // f0's commit stalls
+	taken := 1
+	for i := 1; ; i++ {
+		body := fmt.Sprintf("f%d", i)
+		acks.submitAs(w, flooder, "a", body)
+		if a, ok := acks.ack(body); ok {
+			if a.Error == nil || a.Error.Message != "server busy" {
+				t.Fatalf("flood message %d: ack %+v, want internal \"server busy\"", i, a)
+			}
+			break
+		}
+		taken++
+	}
+	if taken >= limit {
+		t.Fatalf("the flooder had %d messages taken, the whole queue of %d", taken, limit)
+	}
+	acks.submitAs(w, &session{}, "b", "other chat")
+	acks.submitAs(w, &session{}, "a", "other member")
+	for _, body := range []string{"other chat", "other member"} {
+		if a, ok := acks.ack(body); ok {
+			t.Errorf("%q refused (%+v) while the flooder holds %d of %d", body, a, taken, limit)
+		}
+	}
+	g.open()
+	acks.wait(t, 1+taken+2) // the flooder's refusal, then every message taken
+	for _, body := range []string{"f0", "other chat", "other member"} {
+		if a, _ := acks.ack(body); !a.OK {
+			t.Errorf("%q: ack %+v, want ok", body, a)
+		}
 	}
 }
 

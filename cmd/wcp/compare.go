@@ -23,6 +23,14 @@ one stalled second cannot dominate it. A p value below --alpha gives a
 verdict; lower latency and higher throughput are faster. Rates leave out
 the first and last seconds (cut short by the start and end of sending).
 
+A change smaller than --min-effect (5%% by default) is no significant
+change whatever its p value: the test takes a run's seconds as independent
+samples, but they share one machine's state for the whole run, so two runs
+of the same build differ by a few percent in every second alike, which
+the test alone would call significant. Runs on a shared machine that
+change more than that between runs need a larger --min-effect, or base and
+new run at the same time.
+
 A metric gets no verdict, and says why, when either run has fewer than
 --min-seconds seconds with data (run longer: 10 s or more is a good
 habit) or when it is measured once per run (connect p99, CPU per message,
@@ -45,7 +53,7 @@ const compareExample = `  wcp load compare base.json new.json
 
 func newLoadCompareCmd(stdout io.Writer) *cobra.Command {
 	var jsonOut, htmlOut, format, threshold string
-	var alpha float64
+	var alpha, minEffect float64
 	var minSeconds int
 	cmd := &cobra.Command{
 		Use:     "compare BASE.json NEW.json",
@@ -63,6 +71,12 @@ func newLoadCompareCmd(stdout io.Writer) *cobra.Command {
 			if minSeconds < 2 {
 				return fmt.Errorf("--min-seconds %d: want at least 2", minSeconds)
 			}
+			if minEffect < 0 {
+				return fmt.Errorf("--min-effect %g: want a percentage, 0 or more", minEffect)
+			}
+			if minEffect == 0 {
+				minEffect = -1 // report.CompareOptions: negative is none, zero the default
+			}
 			var ths []report.ChangeThreshold
 			if threshold != "" {
 				var err error
@@ -78,7 +92,7 @@ func newLoadCompareCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := report.Compare(base, next, report.CompareOptions{Alpha: alpha, MinSeconds: minSeconds})
+			c, err := report.Compare(base, next, report.CompareOptions{Alpha: alpha, MinSeconds: minSeconds, MinEffectPct: minEffect})
 			if err != nil {
 				return err
 			}
@@ -117,5 +131,6 @@ func newLoadCompareCmd(stdout io.Writer) *cobra.Command {
 	fl.StringVar(&htmlOut, "html", "", "also write the comparison as a self-contained HTML page to this file")
 	fl.Float64Var(&alpha, "alpha", report.DefaultAlpha, "significance level: a p value below it gives a faster or slower verdict")
 	fl.IntVar(&minSeconds, "min-seconds", report.DefaultMinSeconds, "fewest seconds with data each run needs for a verdict")
+	fl.Float64Var(&minEffect, "min-effect", report.DefaultMinEffectPct, "smallest change in percent that counts as faster or slower, whatever the p value (0: any significant change)")
 	return cmd
 }

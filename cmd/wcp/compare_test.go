@@ -72,6 +72,8 @@ func TestLoadCompare(t *testing.T) {
 		{"not json", []string{base, garbage}, 1, []string{"not a load result"}},
 		{"one file", []string{base}, 1, []string{"accepts 2 arg"}},
 		{"bad format", []string{base, slow, "--format", "xml"}, 1, []string{"want text or json"}},
+		{"under the minimum effect", []string{base, slow, "--min-effect", "60"}, 0, []string{"minimum effect of 60%"}},
+		{"negative minimum effect", []string{base, slow, "--min-effect", "-1"}, 1, []string{"--min-effect -1"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -135,7 +137,7 @@ func TestLoadCompareHelp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"Mann-Whitney", "--threshold", "--format", "--json", "--html", "--alpha", "--min-seconds", "Exit status", "acks_per_s", "no significant change"} {
+	for _, f := range []string{"Mann-Whitney", "--threshold", "--format", "--json", "--html", "--alpha", "--min-seconds", "--min-effect", "Exit status", "acks_per_s", "no significant change"} {
 		if !strings.Contains(out, f) {
 			t.Errorf("compare --help does not mention %s", f)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wcp-project/wcp/load"
 	"github.com/wcp-project/wcp/load/progress"
+	"github.com/wcp-project/wcp/load/prom"
 	"github.com/wcp-project/wcp/load/report"
 	"github.com/wcp-project/wcp/load/scenario"
 	"github.com/wcp-project/wcp/reference"
@@ -67,6 +68,9 @@ const loadExample = `  # 200 senders in 20 chats, 1 message in flight each, 10 s
 
   # populations, churn and a reconnect storm from a file; a 1/20 rehearsal compressed to 20 s
   wcp load --scenario testdata/scenarios/four-populations.yaml --scenario-scale 0.05 --duration 20s
+  # the server's metrics from elsewhere (a sidecar), or none at all
+  wcp load --target http://10.0.0.5:8080 --rate 1000 --server-metrics http://10.0.0.5:9100/metrics
+  wcp load --target http://10.0.0.5:8080 --rate 1000 --server-metrics=off
 
   # did a server change make it slower? (exit 2 when a threshold breaks)
   wcp load compare base.json new.json --threshold 'ack_p99:+10%'`
@@ -77,6 +81,7 @@ type loadFlags struct {
 	cpuProfile                                                           string
 	scenario                                                             string
 	scenarioScale                                                        float64
+	serverMetrics, serverMetricNames                                     string
 	senders, chats, inflight, bodyBytes, ttl, connConc, setupConc, procs int
 	rate, connectRate, forged                                            float64
 	duration, ackTimeout, connectTimeout, grace                          time.Duration
@@ -121,6 +126,8 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl.IntVar(&f.procs, "procs", 0, "CPUs (GOMAXPROCS) this process may use (0: all); with the server on the same machine, 1 leaves it more and costs the generator less CPU per message; it limits the embedded reference too")
 	fl.StringVar(&f.scenario, "scenario", "", "describe the run as populations of users in a YAML file (listeners, senders by rate or think time, body sizes, chats of several sizes, slow readers, churn and reconnect storms; see testdata/scenarios); it replaces --senders, --chats, --rate, --stages and --inflight, and --duration, if given, compresses its timeline")
 	fl.Float64Var(&f.scenarioScale, "scenario-scale", 1, "with --scenario: multiply its users, chats, storm sizes and churn rate by this factor (e.g. 0.05 for a quick rehearsal of the same shape)")
+	fl.StringVar(&f.serverMetrics, "server-metrics", "", "URL of the server's Prometheus metrics, scraped before, every second during and after sending to put the server's view (ack latency, sessions, refusals, CPU, RSS) beside the client's; off: don't (default: the target's /metrics; a target without them is noted, not an error)")
+	fl.StringVar(&f.serverMetricNames, "server-metric-names", "", "which server series to read, key=name,... over the reference's names; keys: "+strings.Join(prom.NameKeys, ", ")+" (refused=name:label reads the code from label; an empty name skips the series), e.g. 'ack=http_ack_seconds,sessions=ws_open'")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of this process, covering setup, connect and sending, to this file; with the embedded reference it profiles the server too")
 	cmd.AddCommand(newLoadMergeCmd(stdout), newLoadReportCmd(stdout), newLoadCompareCmd(stdout))
 	return cmd
@@ -158,6 +165,16 @@ func (f *loadFlags) config(cmd *cobra.Command) (load.Config, error) {
 		return cfg, fmt.Errorf("--shard: %w", err)
 	}
 	cfg.Shard = sh
+	if f.serverMetrics == "off" {
+		cfg.ServerMetrics.Off = true
+	} else {
+		cfg.ServerMetrics.URL = f.serverMetrics
+	}
+	names, err := prom.ParseNames(f.serverMetricNames, report.DefaultServerMetricNames())
+	if err != nil {
+		return cfg, fmt.Errorf("--server-metric-names: %w", err)
+	}
+	cfg.ServerMetrics.Names = names
 	if f.scenario != "" {
 		return f.scenarioConfig(cmd, cfg)
 	}

@@ -52,6 +52,8 @@ func TestLoadBadFlags(t *testing.T) {
 		{[]string{"--senders", "many"}, "invalid argument"},
 		{[]string{"extra"}, "unknown command"},
 		{[]string{"--ack-timeout", "0s", "--rate", "1"}, "must be positive"},
+		{[]string{"--server-metrics", "ftp://x/metrics", "--rate", "1"}, "want an http(s) URL"},
+		{[]string{"--server-metric-names", "latency=x", "--rate", "1"}, "unknown key"},
 	}
 	for _, c := range cases {
 		out, err := runArgs(t, append([]string{"load"}, c.args...)...)
@@ -76,7 +78,7 @@ func TestLoadHelpExplainsEveryFlag(t *testing.T) {
 	}
 	for _, f := range []string{"--target", "--senders", "--chats", "--rate", "--inflight", "--stages", "--duration",
 		"--body-bytes", "--connect-rate", "--ttl", "--forged-ratio", "--shard", "--run-id", "--out", "--html",
-		"--threshold", "--ack-timeout", "--grace", "--progress", "merge", "report", "Exit status"} {
+		"--threshold", "--ack-timeout", "--grace", "--progress", "--server-metrics", "--server-metric-names", "merge", "report", "Exit status"} {
 		if !strings.Contains(out, f) {
 			t.Errorf("load --help does not mention %s", f)
 		}
@@ -99,7 +101,8 @@ func TestLoadEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load: %v\n%s", err, out)
 	}
-	for _, want := range []string{"phase: sending", "PASS", "thresholds: all 3 hold", "ack (from intended)"} {
+	for _, want := range []string{"phase: sending", "PASS", "thresholds: all 3 hold", "ack (from intended)",
+		"server  http://", "server (receipt to ack, from buckets)", "sessions open peak 6"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -181,6 +184,38 @@ func TestLoadShardsAndMerge(t *testing.T) {
 	}
 	if _, err := runArgs(t, "load", "merge", filepath.Join(dir, "shards", "s0.json"), filepath.Join(dir, "shards", "s0.json")); err == nil {
 		t.Errorf("merging one shard twice succeeded")
+	}
+	// Both shards scraped the one server: the merge keeps one view of it.
+	if len(a.Servers) != 1 || len(b.Servers) != 1 || len(m.Servers) != 1 || m.Servers[0].Shard != 0 {
+		t.Errorf("server views: shard 0 %d, shard 1 %d, merged %+v", len(a.Servers), len(b.Servers), m.Servers)
+	}
+}
+
+// --server-metrics=off scrapes nothing; a URL that is not metrics is
+// noted and the run goes on.
+func TestLoadServerMetricsFlag(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	srv, err := reference.Open(context.Background(), reference.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	for _, c := range []struct {
+		flag, want, not string
+	}{
+		{"--server-metrics=off", "PASS", "server  "},
+		{"--server-metrics=" + srv.URL() + "/nothing", "no server metrics: scrape " + srv.URL() + "/nothing", "server (receipt"},
+	} {
+		out, err := runArgs(t, "load", "--target", srv.URL(), "--senders", "2", "--chats", "1", "--rate", "20",
+			"--duration", "300ms", "--grace", "1s", "--progress", "none", c.flag)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", c.flag, err, out)
+		}
+		if !strings.Contains(out, c.want) || strings.Contains(out, c.not) {
+			t.Errorf("%s: output lacks %q or has %q:\n%s", c.flag, c.want, c.not, out)
+		}
 	}
 }
 

@@ -98,6 +98,9 @@ func serve(cmd *cobra.Command, f serveFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkLimits(f.limits); err != nil {
+		return err
+	}
 	cfg := reference.Config{Addr: addr, DBPath: f.db, Secret: secret, Logger: logger, Limits: f.limits}
 	if err := f.applyFault(&cfg); err != nil {
 		return err

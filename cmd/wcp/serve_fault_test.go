@@ -28,8 +28,13 @@ func TestServeFaultBuild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("serve --help: %v\n%s", err, help)
 	}
-	if bytes.Contains(help, []byte("--fault")) {
-		t.Errorf("serve --help shows the hidden --fault:\n%s", help)
+	for _, hidden := range []string{"--fault", "--ack-delay"} {
+		if bytes.Contains(help, []byte(hidden)) {
+			t.Errorf("serve --help shows the hidden %s:\n%s", hidden, help)
+		}
+	}
+	if out, err := exec.CommandContext(ctx, bin, "serve", "--ack-delay", "-1ms", "--addr", "127.0.0.1:0", "--db", ":memory:").CombinedOutput(); err == nil || !strings.Contains(string(out), "must not be negative") {
+		t.Errorf("a negative --ack-delay: %v\n%s", err, out)
 	}
 
 	out, err := exec.CommandContext(ctx, bin, "serve", "--fault", "no-such-fault", "--addr", "127.0.0.1:0", "--db", ":memory:").CombinedOutput()
@@ -37,7 +42,7 @@ func TestServeFaultBuild(t *testing.T) {
 		t.Errorf("an unknown fault: %v\n%s", err, out)
 	}
 
-	cmd := exec.CommandContext(ctx, bin, "serve", "--fault", "owner-removable", "--addr", "127.0.0.1:0", "--db", ":memory:")
+	cmd := exec.CommandContext(ctx, bin, "serve", "--fault", "owner-removable", "--ack-delay", "2ms", "--addr", "127.0.0.1:0", "--db", ":memory:")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -56,5 +61,8 @@ func TestServeFaultBuild(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "fault=owner-removable") {
 		t.Errorf("a server started with a fault does not say so:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "ack_delay=2ms") {
+		t.Errorf("a server started with an ack delay does not say so:\n%s", stderr.String())
 	}
 }

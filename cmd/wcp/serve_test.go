@@ -83,7 +83,7 @@ func TestServeHelp(t *testing.T) {
 	if err := run(context.Background(), []string{"serve", "--help"}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"--addr", "--db", "--secret-file", "WCP_SECRET", "--log-level", "--log-format", "restart", ".secret", "0600", "shutting down"} {
+	for _, want := range []string{"--addr", "--db", "--secret-file", "WCP_SECRET", "--log-level", "--log-format", "--session-buffer", "--session-burst", "--burst-grace", "restart", ".secret", "0600", "shutting down"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}
@@ -139,6 +139,18 @@ func TestServeBadFlags(t *testing.T) {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, &out, &out); err == nil {
 			t.Errorf("%v: no error", args)
+		}
+	}
+	// A burst cap under the steady-state buffer is refused by name, before
+	// anything listens.
+	for _, args := range [][]string{
+		{"serve", "--addr", "127.0.0.1:0", "--db", ":memory:", "--session-buffer", "16777216"},
+		{"serve", "--addr", "127.0.0.1:0", "--db", ":memory:", "--session-burst", "1000", "--session-buffer", "1001"},
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), args, &out, &out)
+		if err == nil || !strings.Contains(err.Error(), "--session-burst") || !strings.Contains(err.Error(), "--session-buffer") {
+			t.Errorf("%v: error %v, want one naming --session-burst and --session-buffer", args, err)
 		}
 	}
 }

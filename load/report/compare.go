@@ -11,11 +11,13 @@ import (
 // ComparisonVersion is the version of the JSON comparison format.
 const ComparisonVersion = 1
 
-// Defaults of a comparison: the significance level, and the fewest seconds
-// with data each run needs before its per-second values are tested.
+// Defaults of a comparison: the significance level, the fewest seconds
+// with data each run needs before its per-second values are tested, and
+// the smallest change in percent that counts as one (see MinEffectPct).
 const (
-	DefaultAlpha      = 0.05
-	DefaultMinSeconds = 5
+	DefaultAlpha        = 0.05
+	DefaultMinSeconds   = 5
+	DefaultMinEffectPct = 5
 )
 
 // Errors of Compare and ParseChangeThresholds, for errors.Is.
@@ -176,13 +178,16 @@ type Change struct {
 
 // Comparison is base against new, metric by metric.
 type Comparison struct {
-	Version    int      `json:"version"`
-	Method     string   `json:"method"`
-	Alpha      float64  `json:"alpha"`
-	MinSeconds int      `json:"min_seconds"`
-	Base       RunInfo  `json:"base"`
-	New        RunInfo  `json:"new"`
-	Changes    []Change `json:"changes"`
+	Version    int     `json:"version"`
+	Method     string  `json:"method"`
+	Alpha      float64 `json:"alpha"`
+	MinSeconds int     `json:"min_seconds"`
+	// MinEffectPct is the smallest whole-run change, in percent either
+	// way, that a verdict of faster or slower needs; 0: none.
+	MinEffectPct float64  `json:"min_effect_pct"`
+	Base         RunInfo  `json:"base"`
+	New          RunInfo  `json:"new"`
+	Changes      []Change `json:"changes"`
 	// Notes warn about what makes the comparison weaker (invalid or
 	// failed runs, different settings).
 	Notes []string `json:"notes,omitempty"`
@@ -194,12 +199,21 @@ type Comparison struct {
 type CompareOptions struct {
 	Alpha      float64
 	MinSeconds int
+	// MinEffectPct is the practical significance: a change smaller than
+	// this many percent of the base gets no verdict of faster or slower,
+	// however small its p value. The U test treats a run's seconds as
+	// independent samples, but they share the state of one machine for
+	// the run's length, so two runs of one build differ by a few percent
+	// in every second alike, which the test calls significant. Zero takes
+	// DefaultMinEffectPct; a negative value turns it off.
+	MinEffectPct float64
 }
 
 // Compare compares two results metric by metric. Each metric's whole-run
 // values give the change in percent; its per-second values (one per
 // second with data in each run) are compared with the Mann-Whitney U
-// test, and a p value below alpha gives a verdict of Faster or Slower.
+// test, and a p value below alpha gives a verdict of Faster or Slower
+// when the change is at least MinEffectPct.
 // Metrics measured once per run (connect p99, CPU per message) and runs
 // with fewer than MinSeconds seconds get NoVerdict and a note. It returns
 // ErrVersionMismatch when the results are of different versions.
@@ -216,9 +230,15 @@ func Compare(base, next *Result, opt CompareOptions) (*Comparison, error) {
 	if opt.MinSeconds < 2 {
 		opt.MinSeconds = DefaultMinSeconds
 	}
+	switch {
+	case opt.MinEffectPct == 0:
+		opt.MinEffectPct = DefaultMinEffectPct
+	case opt.MinEffectPct < 0:
+		opt.MinEffectPct = 0
+	}
 	c := &Comparison{
 		Version: ComparisonVersion, Method: compareUTest, Alpha: opt.Alpha, MinSeconds: opt.MinSeconds,
-		Base: runInfo(base), New: runInfo(next),
+		MinEffectPct: opt.MinEffectPct, Base: runInfo(base), New: runInfo(next),
 	}
 	for _, side := range []struct {
 		name string
@@ -281,6 +301,9 @@ func compareOne(m compareMetric, base, next *Result, opt CompareOptions) Change 
 	switch {
 	case p >= opt.Alpha || shift == 0:
 		ch.Verdict = NoChange
+	case ch.DeltaPct != nil && math.Abs(*ch.DeltaPct) < opt.MinEffectPct:
+		ch.Verdict = NoChange
+		ch.Note = fmt.Sprintf("p below alpha, but a change under the minimum effect of %g%%", opt.MinEffectPct)
 	case (shift > 0) == m.latency:
 		ch.Verdict = Slower
 	default:

@@ -16,7 +16,7 @@ func WriteComparisonHTML(w io.Writer, c *Comparison) error {
 	b.WriteString(htmlStyle)
 	b.WriteString("</head><body>")
 	fmt.Fprintf(&b, "<h1>WCP load comparison — base %s vs new %s</h1>", html.EscapeString(orDash(c.Base.RunID)), html.EscapeString(orDash(c.New.RunID)))
-	fmt.Fprintf(&b, "<p>Mann-Whitney U test over per-second values, alpha %.3g, at least %d seconds per run.</p>", c.Alpha, c.MinSeconds)
+	fmt.Fprintf(&b, "<p>Mann-Whitney U test over per-second values, alpha %.3g, at least %d seconds per run, changes under %g%% count as none.</p>", c.Alpha, c.MinSeconds, c.MinEffectPct)
 	for _, r := range c.Regressions {
 		fmt.Fprintf(&b, `<p class="fail">slower beyond threshold: %s</p>`, html.EscapeString(r))
 	}

@@ -13,7 +13,7 @@ import (
 // new, the change, the p value and the verdict, then the notes.
 func WriteComparisonText(w io.Writer, c *Comparison) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "base %s  vs  new %s   (Mann-Whitney U over per-second values, alpha %.3g)\n\n", orDash(c.Base.RunID), orDash(c.New.RunID), c.Alpha)
+	fmt.Fprintf(&b, "base %s  vs  new %s   (Mann-Whitney U over per-second values, alpha %.3g, minimum effect %g%%)\n\n", orDash(c.Base.RunID), orDash(c.New.RunID), c.Alpha, c.MinEffectPct)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "metric\tbase\tnew\tchange\tp\tseconds\tverdict")
 	for _, ch := range c.Changes {

@@ -54,7 +54,7 @@ func Decode(rd io.Reader) (*Result, error) {
 // merged run is valid only if every part was. Shards of one run must not
 // repeat: two results with the same run ID and shard index are an error.
 // Config is the first result's: shards of one run all carry the whole
-// run's settings.
+// run's settings. Server views are not added up: see MergeServers.
 func Merge(rs ...*Result) (*Result, error) {
 	if len(rs) == 0 {
 		return nil, errors.New("merge: no results")
@@ -81,6 +81,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		}
 		out.Shards = append(out.Shards, r.Shards...)
 		out.SelfChecks = append(out.SelfChecks, r.SelfChecks...)
+		out.Costs = append(out.Costs, r.Costs...)
 		out.Notes = append(out.Notes, r.Notes...)
 		out.Counts.Add(&r.Counts)
 		for name, h := range r.Histograms {
@@ -121,6 +122,7 @@ func Merge(rs ...*Result) (*Result, error) {
 	}
 	sort.Strings(ids)
 	out.RunID = strings.Join(ids, "+")
+	out.Servers = MergeServers(rs...)
 	// One second at a time, frozen right after: a long series never has
 	// more than one live per-second histogram.
 	for t, parts := range secs {

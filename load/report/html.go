@@ -231,6 +231,7 @@ func WriteHTML(w io.Writer, r *Result) error {
 		{"ack p50", palette[0], ackP50, false}, {"ack p99", palette[1], ackP99, false},
 		{"delivery p50", palette[2], delP50, true}, {"delivery p99", palette[3], delP99, true}}, nil))
 	b.WriteString(spectrum(r, []string{HistAck, HistDelivery, HistConnect, HistConnString}, palette))
+	writeServersHTML(&b, r)
 	b.WriteString("<h2>Summary</h2><pre>")
 	b.WriteString(html.EscapeString(text.String()))
 	b.WriteString("</pre></body></html>\n")

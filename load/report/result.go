@@ -62,6 +62,12 @@ type Result struct {
 	Histograms map[string]*Hist `json:"histograms"`
 	Series     []Second         `json:"series"`
 	SelfChecks []SelfCheck      `json:"self_checks"`
+	// Costs are what each generator process spent (cost.go); absent
+	// from results written before they were measured.
+	Costs []Cost `json:"costs,omitempty"`
+	// Servers is the server's own view of the run, from its Prometheus
+	// metrics (server.go); absent when not scraped.
+	Servers []ServerView `json:"servers,omitempty"`
 
 	// Scenario names the scenario of a run made of populations (empty for
 	// a run described by flags alone); Populations and Reconnects are

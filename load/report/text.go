@@ -123,6 +123,7 @@ func WriteText(w io.Writer, r *Result) error {
 	b.WriteString("\n")
 	writePopulations(&b, r)
 	writeReconnects(&b, r)
+	writeServers(&b, r)
 	for _, sc := range r.SelfChecks {
 		verdict := "valid"
 		if !sc.Valid {
@@ -136,6 +137,7 @@ func WriteText(w io.Writer, r *Result) error {
 			sc.Shard, who, sc.CPUSeconds, sc.WallSeconds, sc.GOMAXPROCS, 100*sc.CPUUtil, sc.CPUPerMessageUS, sc.SchedLagP99MS, sc.DispatchLagP99MS,
 			sc.SessionRSSKiB, sc.SessionHeapKiB, sc.MaxRSSMiB, verdict)
 	}
+	writeCosts(&b, r)
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}

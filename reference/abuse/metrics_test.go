@@ -12,8 +12,9 @@ import (
 // fresh server and on one that has been under attack for an hour.
 
 // slowReceiver are the limits that end a session that does not read: over
-// --session-buffer, no write finished for --slow-after, a frame not
-// written within --write-timeout.
+// --session-burst, over --session-buffer for --burst-grace, or no write
+// finished for --slow-after (all three count as session_buffer), a frame
+// not written within --write-timeout.
 var slowReceiver = []string{"session_buffer", "slow_after", "write_timeout"}
 
 // refusals is wcp_limit_refusals_total summed over limits, now.

@@ -24,7 +24,13 @@ import (
 // the test.
 func (w *world) rawSession(t testing.TB, ctx context.Context, as *client.Client, chatID string) (*client.RawConn, wcp.Session) {
 	t.Helper()
-	rc := w.silent(t, ctx, as, chatID, nil)
+	return w.rawSessionOver(t, ctx, client.TransportWebSocket, as, chatID)
+}
+
+// rawSessionOver is rawSession over the named transport.
+func (w *world) rawSessionOver(t testing.TB, ctx context.Context, transport string, as *client.Client, chatID string) (*client.RawConn, wcp.Session) {
+	t.Helper()
+	rc := w.silentOver(t, ctx, transport, as, chatID, nil)
 	for {
 		p, err := rc.Read(ctx)
 		if err != nil {

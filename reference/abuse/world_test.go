@@ -74,7 +74,7 @@ var seed struct {
 
 func seedHistory(t testing.TB, ctx context.Context) {
 	seed.db = filepath.Join(seed.dir, "wcp.db")
-	srv := startServerOn(t, seed.db, "--session-buffer=16777216")
+	srv := startServerOn(t, seed.db, "--session-buffer=16777216", "--session-burst=16777216")
 	w := newWorld(t, ctx, srv)
 	seed.chat = w.chat(t, ctx, "history")
 	w.fill(t, ctx, seed.chat.ID, 1000, 64, ltBody)
@@ -174,11 +174,18 @@ func (w *world) session(t testing.TB, ctx context.Context, as *client.Client, ch
 // to CONNECT; it is closed at the end of the test.
 func (w *world) silent(t testing.TB, ctx context.Context, as *client.Client, chatID string, after *int64) *client.RawConn {
 	t.Helper()
+	return w.silentOver(t, ctx, client.TransportWebSocket, as, chatID, after)
+}
+
+// silentOver is silent over the named transport (client.TransportWebSocket
+// or client.TransportPolling).
+func (w *world) silentOver(t testing.TB, ctx context.Context, transport string, as *client.Client, chatID string, after *int64) *client.RawConn {
+	t.Helper()
 	auth, err := json.Marshal(w.auth(t, ctx, as, chatID, after))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := client.DialRaw(ctx, w.srv.url)
+	rc, err := client.DialRawTransport(ctx, w.srv.url, transport)
 	if err != nil {
 		t.Fatal(err)
 	}
