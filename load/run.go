@@ -65,7 +65,7 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFiles(&r.cfg, r.plan.NumSenders, fileLimit()); err != nil {
+	if err := checkFiles(&r.cfg, r.plan.Sessions(), fileLimit()); err != nil {
 		return nil, err
 	}
 	res := r.header()

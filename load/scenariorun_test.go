@@ -272,3 +272,13 @@ func TestScenarioShardsMerge(t *testing.T) {
 		t.Errorf("merged run failed: %v", m.Failures)
 	}
 }
+
+// A scenario shard opens a session per user and chat: the open-file check
+// counts those, not users, so a user in two chats counts twice.
+func TestSplitLayoutCountsSessions(t *testing.T) {
+	l := &scenario.Layout{Chats: [][]int{{0, 1}, {0, 2}, {1, 2}}}
+	p := splitLayout(l, Shard{Index: 0, Count: 1})
+	if p.NumSenders != 3 || p.Sessions() != 6 {
+		t.Errorf("users in two chats each: NumSenders %d, Sessions() %d, want 3 and 6", p.NumSenders, p.Sessions())
+	}
+}

@@ -57,6 +57,17 @@ type Plan struct {
 	Share      float64
 }
 
+// Sessions is how many sessions the plan opens, one per sender and chat:
+// NumSenders for a run of flags, more in a scenario whose users sit in
+// several chats.
+func (p Plan) Sessions() int {
+	n := 0
+	for _, ss := range p.Senders {
+		n += len(ss)
+	}
+	return n
+}
+
 // Split computes shard s's plan for senders over chats. It is a pure
 // function: every process given the same arguments agrees.
 func Split(senders, chats int, s Shard) (Plan, error) {

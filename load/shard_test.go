@@ -58,6 +58,9 @@ func TestSplitCoversEverySenderOnce(t *testing.T) {
 			if n != p.NumSenders {
 				t.Errorf("%+v shard %d: NumSenders %d, counted %d", tc, i, p.NumSenders, n)
 			}
+			if p.Sessions() != n {
+				t.Errorf("%+v shard %d: Sessions() %d, counted %d", tc, i, p.Sessions(), n)
+			}
 		}
 		if len(owner) != tc.senders {
 			t.Errorf("%+v: %d senders placed, want %d", tc, len(owner), tc.senders)
