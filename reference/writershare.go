@@ -33,7 +33,15 @@ type fairShare struct {
 	limit int
 	held  int
 	chats map[string]*chatHeld
+	// spare are emptied chatHeld kept for reuse: with one message in
+	// flight per session a chat's count drops to zero and back with
+	// nearly every commit, and allocating its record and map each time
+	// was a measurable part of the accept path.
+	spare []*chatHeld
 }
+
+// maxSpare bounds fairShare.spare.
+const maxSpare = 256
 
 // chatHeld is what the writer holds of one chat.
 type chatHeld struct {
@@ -71,7 +79,11 @@ func (f *fairShare) admit(chat string, ss *session) string {
 		}
 	}
 	if c == nil {
-		c = &chatHeld{sessions: make(map[*session]int, 1)}
+		if n := len(f.spare); n > 0 {
+			c, f.spare = f.spare[n-1], f.spare[:n-1]
+		} else {
+			c = &chatHeld{sessions: make(map[*session]int, 1)}
+		}
 		f.chats[chat] = c
 	}
 	f.held++
@@ -93,5 +105,10 @@ func (f *fairShare) release(chat string, ss *session) {
 	}
 	if c.held <= 0 {
 		delete(f.chats, chat)
+		if len(f.spare) < maxSpare {
+			c.held = 0
+			clear(c.sessions)
+			f.spare = append(f.spare, c)
+		}
 	}
 }
