@@ -51,8 +51,9 @@ type Config struct {
 	// DefaultAckTimeout, DefaultConnTimeout).
 	AckTimeout     time.Duration
 	ConnectTimeout time.Duration
-	// Grace is how long to wait after sending for deliveries in flight
-	// (0: DefaultGrace).
+	// Grace is how long the drain after sending waits with no delivery
+	// arriving before it counts what is missing as lost; while deliveries
+	// keep arriving it waits on, up to the send duration (0: DefaultGrace).
 	Grace time.Duration
 	// Shard is this process's part of the run (zero: the whole run).
 	Shard Shard

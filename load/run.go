@@ -376,7 +376,12 @@ func (r *runner) seconds(ctx context.Context) {
 }
 
 // drain waits until no ack is pending, then until every live session has
-// received the highest acked seq of its chat, or the grace period ends.
+// received the highest acked seq of its chat. That second wait goes on
+// while deliveries keep arriving: it ends once Grace passes with none
+// arriving at all (a server that stopped delivering, or lost them), or
+// at the latest the send duration (at least Grace) after it began. A
+// server that is merely behind is waited for, so that a delivery that is
+// late is not counted as lost; the result notes how long that took.
 func (r *runner) drain(ctx context.Context) {
 	deadline := time.Now().Add(r.cfg.AckTimeout + 100*time.Millisecond)
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -398,14 +403,48 @@ func (r *runner) drain(ctx context.Context) {
 		}
 		return true
 	}, deadline)
+	start := time.Now()
+	quiet := newStall(r.cfg.Grace, start, r.crew.m.Counts().Delivered)
+	caughtUp := false
 	wait(func() bool {
+		caughtUp = true
 		for _, s := range r.sessions {
 			if s.behind(s.book.top()) {
-				return false
+				caughtUp = false
+				break
 			}
 		}
-		return true
-	}, time.Now().Add(r.cfg.Grace))
+		return caughtUp || quiet.stalled(time.Now(), r.crew.m.Counts().Delivered)
+	}, start.Add(max(r.cfg.Grace, r.cfg.SendDuration())))
+	if took := time.Since(start); took > r.cfg.Grace {
+		state := "all arrived"
+		if !caughtUp {
+			state = "some never did"
+		}
+		r.note(fmt.Sprintf("deliveries were still arriving after the grace of %v: the drain waited %v for them (%s)",
+			r.cfg.Grace, took.Round(100*time.Millisecond), state))
+	}
+}
+
+// stall tells when a count stopped moving: it has not changed for grace.
+type stall struct {
+	grace time.Duration
+	count int64
+	since time.Time // when count last changed
+}
+
+func newStall(grace time.Duration, now time.Time, count int64) *stall {
+	return &stall{grace: grace, count: count, since: now}
+}
+
+// stalled takes the count at now and reports whether it has stood still
+// for grace.
+func (s *stall) stalled(now time.Time, count int64) bool {
+	if count != s.count {
+		s.count, s.since = count, now
+		return false
+	}
+	return now.Sub(s.since) >= s.grace
 }
 
 // closeAll ends every session and waits for the readers. Idempotent.

@@ -115,7 +115,7 @@ func newLoadCmd(stdout, stderr io.Writer) *cobra.Command {
 	fl.Float64Var(&f.forged, "forged-ratio", 0, "fraction 0..1 of messages sent with a wrong message_string; every one must be refused, one accepted fails the run")
 	fl.DurationVar(&f.ackTimeout, "ack-timeout", load.DefaultAckTimeout, "how long to wait for a message's ack before counting a timeout")
 	fl.DurationVar(&f.connectTimeout, "connect-timeout", load.DefaultConnTimeout, "how long a connect may take up to the session event")
-	fl.DurationVar(&f.grace, "grace", load.DefaultGrace, "after sending, how long to wait for deliveries still in flight before counting losses")
+	fl.DurationVar(&f.grace, "grace", load.DefaultGrace, "after sending, how long the drain waits with no delivery arriving before counting what is missing as lost; while deliveries keep arriving it waits on, up to the send duration, so that late is not reported as lost")
 	fl.StringVar(&f.shard, "shard", "0/1", "run part i of n of a sharded run (i from 0): this process takes chats c with c mod n == i, their senders and their share of the rate; needs chats >= n")
 	fl.StringVar(&f.runID, "run-id", "", "name of the run, shared by its shards (default: random); it appears in user and workspace names and in the result")
 	fl.StringVar(&f.out, "out", "", "write the JSON result (histograms, per-second series, self-check) to this file")
