@@ -54,7 +54,9 @@
 //     sets: in-order traffic is one interval, so memory is O(sessions +
 //     holes), not O(messages × sessions). After a drain, lost = acked seqs a
 //     live session did not receive; seqs seen twice are duplicates; seqs
-//     below the highest already seen arrived out of order.
+//     below the highest already seen arrived out of order. The drain
+//     (run.go) waits while deliveries keep arriving and ends only after
+//     Grace with none, so a server that is behind is not called lossy.
 //   - The self-check (selfcheck.go) marks a result invalid when the
 //     generator was its own bottleneck: process CPU above 90% of
 //     GOMAXPROCS, a 10 ms ticker late by more than 20 ms at p99, or the
