@@ -131,7 +131,7 @@ func htmlReconnects(r *Result) string {
 			fmtDur(o.Quantile(50)), fmtDur(o.Quantile(99)), x.Resumed,
 			fmtDur(h.Quantile(50)), fmtDur(h.Quantile(99)), fmtDur(h.Max()), x.Replayed, x.ReplayRate(), x.SeamLost, x.SeamDuplicated)
 	}
-	b.WriteString("<p>Time to resume: from the start of a reconnect (before renewing its connection string) to the first live message, the first above the chat's highest acknowledged seq when the new <code>session</code> event arrived. The seam is the range from <code>after</code> to that message.</p>")
+	b.WriteString("</table><p>Time to resume: from the start of a reconnect (before renewing its connection string) to the first live message, the first above the chat's highest acknowledged seq when the new <code>session</code> event arrived. The seam is the range from <code>after</code> to that message.</p>")
 	return b.String()
 }
 

@@ -90,6 +90,13 @@ func TestMergeScenarioFields(t *testing.T) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
+	// An unclosed table swallows what follows it: the storm table once
+	// rendered as nothing at all in a browser.
+	for _, tag := range []string{"table", "tr"} {
+		if open, closed := strings.Count(page.String(), "<"+tag+">")+strings.Count(page.String(), "<"+tag+" "), strings.Count(page.String(), "</"+tag+">"); open != closed {
+			t.Errorf("HTML has %d <%s> and %d </%s>", open, tag, closed, tag)
+		}
+	}
 }
 
 // A result written before populations and reconnects existed still
