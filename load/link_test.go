@@ -54,7 +54,7 @@ func TestSlowReaderPace(t *testing.T) {
 	if took := time.Since(start); took < 200*time.Millisecond {
 		t.Errorf("5 reads at 20/s took %v, want at least 200ms", took)
 	}
-	s.pop.readEvery = time.Hour
+	s = &session{pop: &population{readEvery: time.Hour}}
 	s.readSlowly(l) // the next read is an hour away now
 	done := make(chan struct{})
 	go func() { s.readSlowly(l); close(done) }()

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/wcp-project/wcp"
 	"github.com/wcp-project/wcp/client"
 	"github.com/wcp-project/wcp/load/report"
@@ -34,8 +36,8 @@ type session struct {
 	csExpires time.Time
 	// bouncing: a churn or storm is reconnecting this session.
 	bouncing atomic.Bool
-	// nextRead is when a slow reader may read its next message (reader-only).
-	nextRead time.Time
+	// reads paces a slow reader (reader-only; made on its first read).
+	reads *rate.Limiter
 
 	qmu       sync.Mutex
 	queue     []int64 // intended offsets (ns since the send start)
@@ -388,14 +390,8 @@ func (s *session) delivered(l *link, f []byte, i int) {
 // nothing meanwhile, so the server's buffer for it fills as a real slow
 // client's would.
 func (s *session) readSlowly(l *link) {
-	now := time.Now()
-	s.nextRead = maxTime(s.nextRead, now).Add(s.pop.readEvery)
-	l.pause(s.nextRead.Sub(now) - s.pop.readEvery)
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
+	if s.reads == nil {
+		s.reads = rate.NewLimiter(rate.Every(s.pop.readEvery), 1)
 	}
-	return b
+	l.pause(s.reads.Reserve().Delay())
 }
