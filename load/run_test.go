@@ -86,27 +86,10 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	const senders, chats, n = 30, 6, 3
-	results := make([]*report.Result, n)
-	errs := make(chan error, n)
-	for i := range n {
-		go func() {
-			r, err := Run(ctx, Config{
-				Target: url, Senders: senders, Chats: chats, Rate: 300, Duration: time.Second,
-				Forged: 0.05, Shard: Shard{i, n}, RunID: "shardtest", Grace: 3 * time.Second,
-			})
-			results[i] = r
-			errs <- err
-		}()
-	}
-	for range n {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
-	m, err := report.Merge(results...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	results, m := runShards(t, ctx, Config{
+		Target: url, Senders: senders, Chats: chats, Rate: 300, Duration: time.Second,
+		Forged: 0.05, RunID: "shardtest", Grace: 3 * time.Second,
+	}, n)
 	var sum report.Counts
 	var sessions, shardSenders int
 	for _, r := range results {
@@ -210,4 +193,31 @@ func TestRunFailsAgainstFaultyServers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runShards runs n shards of cfg at once, as n processes would, and
+// returns their results and their merge.
+func runShards(t *testing.T, ctx context.Context, cfg Config, n int) ([]*report.Result, *report.Result) {
+	t.Helper()
+	results := make([]*report.Result, n)
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			c := cfg
+			c.Shard = Shard{i, n}
+			r, err := Run(ctx, c)
+			results[i] = r
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := report.Merge(results...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return results, m
 }

@@ -236,25 +236,7 @@ func TestScenarioShardsMerge(t *testing.T) {
 		},
 		Storms: []scenario.Storm{{At: time.Second, Sessions: 8, Window: 500 * time.Millisecond}},
 	}
-	const n = 2
-	results := make([]*report.Result, n)
-	errs := make(chan error, n)
-	for i := range n {
-		go func() {
-			r, err := Run(ctx, Config{Target: url, Scenario: sc, Shard: Shard{i, n}, RunID: "scen-shards", Grace: 3 * time.Second})
-			results[i] = r
-			errs <- err
-		}()
-	}
-	for range n {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
-	m, err := report.Merge(results...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	results, m := runShards(t, ctx, Config{Target: url, Scenario: sc, RunID: "scen-shards", Grace: 3 * time.Second}, 2)
 	var sent, dropped int64
 	for _, r := range results {
 		sent += r.Counts.Sent

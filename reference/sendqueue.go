@@ -192,11 +192,16 @@ func (q *sendQueue) drainOf(t transports.Transport) func(...any) {
 // arm (re)starts the slow timer; q.mu is held.
 func (q *sendQueue) arm(d time.Duration) {
 	q.armed = true
-	if q.slowTimer == nil {
-		q.slowTimer = time.AfterFunc(d, q.checkSlow)
+	rearm(&q.slowTimer, d, q.checkSlow)
+}
+
+// rearm starts *t to call f after d, made on first use, reset after.
+func rearm(t **time.Timer, d time.Duration, f func()) {
+	if *t == nil {
+		*t = time.AfterFunc(d, f)
 		return
 	}
-	q.slowTimer.Reset(d)
+	(*t).Reset(d)
 }
 
 // underAgain stops the grace clock if the queue is back within the
@@ -210,13 +215,7 @@ func (q *sendQueue) underAgain() {
 }
 
 // armGrace (re)starts the grace timer; q.mu is held.
-func (q *sendQueue) armGrace(d time.Duration) {
-	if q.graceTimer == nil {
-		q.graceTimer = time.AfterFunc(d, q.checkGrace)
-		return
-	}
-	q.graceTimer.Reset(d)
-}
+func (q *sendQueue) armGrace(d time.Duration) { rearm(&q.graceTimer, d, q.checkGrace) }
 
 // checkGrace runs BurstGrace after the queue went over the buffer, unless
 // a write brought it back first: a queue still over it has not taken a

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/wcp-project/wcp/load/report"
-	"github.com/wcp-project/wcp/reference"
 )
 
 func runArgs(t *testing.T, args ...string) (string, error) {
@@ -131,18 +128,14 @@ func TestLoadShardsAndMerge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration")
 	}
-	srv, err := reference.Open(context.Background(), reference.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	target := startReference(t, 0)
 	dir := t.TempDir()
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range 2 {
 		wg.Go(func() {
 			shard := []string{"0/2", "1/2"}[i]
-			out, err := runArgs(t, "load", "--target", srv.URL(), "--senders", "12", "--chats", "4", "--rate", "100",
+			out, err := runArgs(t, "load", "--target", target, "--senders", "12", "--chats", "4", "--rate", "100",
 				"--duration", "1s", "--run-id", "cmdshards", "--shard", shard, "--progress", "none",
 				"--out", filepath.Join(dir, "shards", "s"+shard[:1]+".json"))
 			if err != nil {
@@ -197,18 +190,14 @@ func TestLoadServerMetricsFlag(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration")
 	}
-	srv, err := reference.Open(context.Background(), reference.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	target := startReference(t, 0)
 	for _, c := range []struct {
 		flag, want, not string
 	}{
 		{"--server-metrics=off", "PASS", "server  "},
-		{"--server-metrics=" + srv.URL() + "/nothing", "no server metrics: scrape " + srv.URL() + "/nothing", "server (receipt"},
+		{"--server-metrics=" + target + "/nothing", "no server metrics: scrape " + target + "/nothing", "server (receipt"},
 	} {
-		out, err := runArgs(t, "load", "--target", srv.URL(), "--senders", "2", "--chats", "1", "--rate", "20",
+		out, err := runArgs(t, "load", "--target", target, "--senders", "2", "--chats", "1", "--rate", "20",
 			"--duration", "300ms", "--grace", "1s", "--progress", "none", c.flag)
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", c.flag, err, out)
